@@ -1,0 +1,72 @@
+using ChatCluster.Conversations;
+using ChatCluster.Gateway.Auth;
+using ChatCluster.Inbox;
+using ChatCluster.Tenants;
+
+namespace ChatCluster.Gateway.Api;
+
+/// <summary>
+/// The team's API. The tenant always comes from the caller's token, never from the URL, so no request
+/// can name another tenant's data (T1).
+/// </summary>
+public static class AgentEndpoints
+{
+    public const string AgentPolicy = "agent";
+    public const string AdminPolicy = "admin";
+
+    public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Agents");
+        api.MapGet("/me", Me).RequireAuthorization(AgentPolicy);
+        api.MapGet("/agents", ListAgents).RequireAuthorization(AdminPolicy);
+        api.MapPost("/agents", AddAgent).RequireAuthorization(AdminPolicy);
+        api.MapGet("/inbox", Inbox).RequireAuthorization(AgentPolicy);
+        api.MapGet("/conversations/{conversationId}", Transcript).RequireAuthorization(AgentPolicy);
+        return app;
+    }
+
+    private static async Task<IResult> Me(HttpContext http, IClusterClient grains)
+    {
+        var me = Principal(http);
+        var agent = await grains.GetGrain<ITenantGrain>(me.TenantId).GetAgent(me.AgentId);
+        return agent is null ? ProblemMapping.Problem(ErrorCodes.InvalidToken, "This account no longer exists.") : Results.Ok(agent);
+    }
+
+    private static async Task<IResult> ListAgents(HttpContext http, IClusterClient grains) =>
+        Results.Ok(await grains.GetGrain<ITenantGrain>(Principal(http).TenantId).ListAgents());
+
+    private static async Task<IResult> AddAgent(TenantEndpoints.NewMemberRequest request, HttpContext http, IClusterClient grains)
+    {
+        var me = Principal(http);
+        if (!Enum.TryParse<AgentRole>(request.Role ?? "agent", ignoreCase: true, out var role) || !Enum.IsDefined(role))
+            return ProblemMapping.Problem(ErrorCodes.InvalidRequest, "role is owner, admin or agent.");
+        if (role > AgentRole.Agent && me.Role != AgentRole.Owner)
+            return ProblemMapping.Problem(ErrorCodes.Forbidden, "Only an owner adds admins and owners.");
+        if (Passwords.Problem(request.Password) is { } weak) return ProblemMapping.Problem(ErrorCodes.InvalidRequest, "password: " + weak);
+        var added = await grains.GetGrain<ITenantGrain>(me.TenantId)
+            .AddAgent(new NewAgent(request.Email ?? "", request.DisplayName ?? "", role, Passwords.Hash(request.Password!)));
+        return Results.Created($"/api/agents/{added.AgentId}", added);
+    }
+
+    private static async Task<IResult> Inbox(HttpContext http, IClusterClient grains) =>
+        Results.Ok(await grains.GetGrain<ITenantInboxGrain>(Principal(http).TenantId).List());
+
+    private static async Task<IResult> Transcript(string conversationId, HttpContext http, IClusterClient grains)
+    {
+        var me = Principal(http);
+        if (!Ids.IsLocalId(conversationId)) return ProblemMapping.Problem(ErrorCodes.NotFound, "Conversation was not found.");
+        var conversation = grains.GetGrain<IConversationGrain>(GrainKeys.Scoped(me.TenantId, conversationId));
+        var messages = new List<ChatMessage>();
+        HistoryPage page;
+        do
+        {
+            page = await conversation.GetHistory(me.AsParticipant(), messages.Count == 0 ? 0 : messages[^1].Seq, MessageLimits.MaxHistoryPage);
+            messages.AddRange(page.Messages);
+        }
+        while (page.HasMore);
+        return Results.Ok(new { conversation = page.Conversation, messages, readMarks = page.ReadMarks });
+    }
+
+    private static AgentPrincipal Principal(HttpContext http) =>
+        AgentTokens.FromClaims(http.User) ?? throw new ChatRuleException(ErrorCodes.NotAuthenticated, "Log in first.");
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace ChatCluster.Gateway.Api;
+
+/// <summary>Turns rule violations from the grains into problem-details responses with the protocol's error code.</summary>
+public sealed class ProblemMapping(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, title, detail) = exception switch
+        {
+            ChatRuleException rule => (StatusFor(rule.Code), rule.Code, TitleFor(rule.Code), rule.Message),
+            BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.InvalidRequest, "Bad request", bad.Message),
+            TimeoutException or OrleansException => (StatusCodes.Status503ServiceUnavailable, ErrorCodes.Unavailable, "Cluster unavailable", "The cluster did not answer in time; retry."),
+            _ => (StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "Internal error", "Something went wrong on our side; it was logged."),
+        };
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+
+    public static int StatusFor(string code) => code switch
+    {
+        ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.Conflict => StatusCodes.Status409Conflict,
+        ErrorCodes.NotAuthenticated or ErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
+        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static string TitleFor(string code) => code switch
+    {
+        ErrorCodes.NotFound => "Not found",
+        ErrorCodes.Forbidden => "Forbidden",
+        ErrorCodes.Conflict => "Conflict",
+        _ => "Invalid request",
+    };
+
+    /// <summary>A problem result carrying the protocol's error code, for validation failures in endpoints.</summary>
+    public static IResult Problem(string code, string detail) =>
+        Results.Problem(detail: detail, statusCode: StatusFor(code), title: TitleFor(code), extensions: new Dictionary<string, object?> { ["code"] = code });
+}

@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using System.Text;
+using ChatCluster.Gateway.Hosting;
+using ChatCluster.Tenants;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ChatCluster.Gateway.Auth;
+
+/// <summary>An authenticated team member, as read from a valid bearer token.</summary>
+public sealed record AgentPrincipal(string TenantId, string AgentId, AgentRole Role, string DisplayName)
+{
+    public Participant AsParticipant() => new(ParticipantKind.Agent, AgentId, DisplayName);
+
+    public bool IsAdmin => Role is AgentRole.Admin or AgentRole.Owner;
+}
+
+/// <summary>Issues and validates agents' bearer tokens (JWT, HS256); used by the HTTP API and the socket hello alike.</summary>
+public sealed class AgentTokens
+{
+    public const string TenantClaim = "tid";
+    public const string RoleClaim = "role";
+    public const string NameClaim = "name";
+
+    private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
+    private readonly SymmetricSecurityKey key;
+    private readonly AuthOptions options;
+    private readonly TimeProvider time;
+
+    public AgentTokens(AuthOptions options, TimeProvider time)
+    {
+        this.options = options;
+        this.time = time;
+        var bytes = Convert.FromBase64String(options.SigningKey ?? throw new InvalidOperationException($"{AuthOptions.Section}:SigningKey is not set."));
+        if (bytes.Length < 32) throw new InvalidOperationException($"{AuthOptions.Section}:SigningKey must be at least 32 bytes (base64).");
+        key = new SymmetricSecurityKey(bytes);
+        ValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.Issuer,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = TimeSpan.FromSeconds(30),
+            NameClaimType = NameClaim,
+            RoleClaimType = RoleClaim,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+                expires is { } e && e > time.GetUtcNow().UtcDateTime && (notBefore is null || notBefore <= time.GetUtcNow().UtcDateTime.AddSeconds(30)),
+        };
+    }
+
+    public TokenValidationParameters ValidationParameters { get; }
+
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string tenantId, AgentInfo agent)
+    {
+        var now = time.GetUtcNow();
+        var expires = now + options.TokenLifetime;
+        var token = handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = options.Issuer,
+            Audience = options.Issuer,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = agent.AgentId,
+                [TenantClaim] = tenantId,
+                [RoleClaim] = agent.Role.ToString().ToLowerInvariant(),
+                [NameClaim] = agent.DisplayName,
+            },
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+        });
+        return (token, expires);
+    }
+
+    /// <summary>The principal of a valid token, or null for a forged, expired or malformed one.</summary>
+    public async Task<AgentPrincipal?> Validate(string? token)
+    {
+        if (string.IsNullOrWhiteSpace(token) || token.Length > 4096) return null;
+        var result = await handler.ValidateTokenAsync(token, ValidationParameters);
+        return result.IsValid ? FromClaims(new ClaimsPrincipal(result.ClaimsIdentity)) : null;
+    }
+
+    public static AgentPrincipal? FromClaims(ClaimsPrincipal user)
+    {
+        var tenant = user.FindFirst(TenantClaim)?.Value;
+        var agent = user.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var role = user.FindFirst(RoleClaim)?.Value;
+        if (tenant is null || agent is null || !Enum.TryParse<AgentRole>(role, ignoreCase: true, out var parsed)) return null;
+        return new AgentPrincipal(tenant, agent, parsed, user.FindFirst(NameClaim)?.Value ?? agent);
+    }
+
+    public static string NewSigningKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+}

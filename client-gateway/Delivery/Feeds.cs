@@ -1,0 +1,13 @@
+using ChatCluster.Conversations;
+
+namespace ChatCluster.Gateway.Delivery;
+
+/// <summary>The gateway's shared stream subscriptions: conversation events and tenant inbox changes (C5).</summary>
+public sealed class Feeds(IClusterClient client, ILoggerFactory loggers)
+{
+    public StreamFeed<ConversationEvent> Conversations { get; } =
+        new(client, ChatStreams.ConversationNamespace, loggers.CreateLogger("ChatCluster.Gateway.Delivery.ConversationFeed"));
+
+    public StreamFeed<ConversationSummary> Inboxes { get; } =
+        new(client, ChatStreams.InboxNamespace, loggers.CreateLogger("ChatCluster.Gateway.Delivery.InboxFeed"));
+}

@@ -1,0 +1,136 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using ChatCluster.Gateway.Api;
+using ChatCluster.Gateway.Auth;
+using ChatCluster.Gateway.Delivery;
+using ChatCluster.Gateway.Demo;
+using ChatCluster.Gateway.Presence;
+using ChatCluster.Gateway.Sockets;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace ChatCluster.Gateway.Hosting;
+
+/// <summary>Builds the gateway: a table of contents of its features. Tests build it the same way.</summary>
+public static class GatewayApp
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])) builder.WebHost.UseUrls(DefaultUrl);
+
+        var gateway = Bind<GatewayOptions>(builder.Configuration, GatewayOptions.Section);
+        var auth = Bind<AuthOptions>(builder.Configuration, AuthOptions.Section);
+        var demo = Bind<DemoOptions>(builder.Configuration, DemoOptions.Section);
+        ApplyModeDefaults(gateway, auth);
+
+        builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddChatClusterConnection(gateway);
+        builder.Services.AddSingleton<Feeds>();
+        builder.Services.AddSingleton<IPresenceBus, LocalPresenceBus>();
+        builder.Services.AddSingleton<PresenceTracker>();
+        builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<SelfOrigins>();
+        builder.Services.AddSingleton<ChatServices>();
+        builder.Services.AddHostedService<GatewayDrain>();
+        if (gateway.Mode == ClusterMode.Embedded && demo.Enabled)
+        {
+            builder.Services.AddSingleton<DemoSeeder>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DemoSeeder>());
+        }
+
+        var tokens = new AgentTokens(auth, TimeProvider.System);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = tokens.ValidationParameters;
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim))
+            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner"));
+        builder.Services.AddSingleton<OperatorKeyFilter>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemMapping>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWebSockets();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapChatSocket();
+        app.MapHealthEndpoints();
+        app.MapTenantEndpoints();
+        app.MapAuthEndpoints();
+        app.MapAgentEndpoints();
+        app.MapDemoPage();
+
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SelfOrigins>().Set(ListeningOrigins(app)));
+        return app;
+    }
+
+    /// <summary>The embedded default needs no configuration; cluster mode must be told its secrets.</summary>
+    private static void ApplyModeDefaults(GatewayOptions gateway, AuthOptions auth)
+    {
+        if (gateway.Mode == ClusterMode.Embedded)
+        {
+            gateway.OperatorKey ??= Ids.Random(16);
+            auth.SigningKey ??= AgentTokens.NewSigningKey();
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(gateway.OperatorKey))
+            throw new OptionsValidationException($"{GatewayOptions.Section}:OperatorKey", typeof(GatewayOptions),
+                [$"{GatewayOptions.Section}:OperatorKey is required in Client mode (env ChatCluster__Gateway__OperatorKey)."]);
+        if (string.IsNullOrWhiteSpace(auth.SigningKey))
+            throw new OptionsValidationException($"{AuthOptions.Section}:SigningKey", typeof(AuthOptions),
+                [$"{AuthOptions.Section}:SigningKey is required in Client mode: base64 of 32+ random bytes, the same on every gateway (env ChatCluster__Auth__SigningKey)."]);
+    }
+
+    /// <summary>Binds and validates a section; a bad value fails start-up with a message naming the key.</summary>
+    public static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        T options;
+        try
+        {
+            options = configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(section, typeof(T), [$"{section}: {ex.InnerException?.Message ?? ex.Message}"]);
+        }
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+            throw new OptionsValidationException(section, typeof(T), [.. results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}")]);
+        return options;
+    }
+
+    private static IEnumerable<string> ListeningOrigins(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            if (!Uri.TryCreate(address.Replace("://+", "://localhost").Replace("://*", "://localhost"), UriKind.Absolute, out var uri)) continue;
+            var port = uri.IsDefaultPort ? "" : $":{uri.Port}";
+            yield return $"{uri.Scheme}://{uri.Host}{port}";
+            var loopback = uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (IPAddress.IsLoopback(ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)));
+            if (loopback)
+            {
+                yield return $"{uri.Scheme}://localhost{port}";
+                yield return $"{uri.Scheme}://127.0.0.1{port}";
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatCluster.Gateway.Hosting;
+
+/// <summary>How the gateway reaches the grains.</summary>
+public enum ClusterMode
+{
+    /// <summary>Co-host a silo in this process on in-memory providers: the default, nothing to install.</summary>
+    Embedded,
+
+    /// <summary>A pure Orleans client of separately running silos (cluster mode; see README).</summary>
+    Client,
+}
+
+/// <summary>Section <c>ChatCluster:Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "ChatCluster:Gateway";
+
+    public ClusterMode Mode { get; set; } = ClusterMode.Embedded;
+
+    /// <summary>Secret for the operator API (<c>X-Operator-Key</c> header). Generated and printed in embedded mode when empty.</summary>
+    public string? OperatorKey { get; set; }
+
+    /// <summary>The largest WebSocket message accepted (64 KiB).</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxFrameBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How often the server sends WebSocket ping control frames.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A connection that sends nothing (no frame, no ping) for this long is closed with 4408.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>A connection must send its hello within this time.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sustained frames per second a connection may send.</summary>
+    [Range(1, 10_000)]
+    public double FramesPerSecond { get; set; } = 20;
+
+    /// <summary>Frames a connection may send in a burst above the sustained rate.</summary>
+    [Range(1, 100_000)]
+    public int FrameBurst { get; set; } = 60;
+
+    /// <summary>Frames dropped for rate limiting, in a row, before the connection is closed with 4429.</summary>
+    [Range(1, 100_000)]
+    public int RateLimitStrikes { get; set; } = 200;
+
+    /// <summary>Frames queued for a slow reader before the gateway gives up on it (it resumes on reconnect).</summary>
+    [Range(16, 100_000)]
+    public int SendQueueLimit { get; set; } = 1024;
+}
+
+/// <summary>Section <c>ChatCluster:Auth</c>: signing of agent bearer tokens (JWT, HS256).</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "ChatCluster:Auth";
+
+    /// <summary>Base64 of at least 32 random bytes. Generated per start in embedded mode when empty.</summary>
+    public string? SigningKey { get; set; }
+
+    public string Issuer { get; set; } = "chatcluster";
+
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
+}
+
+/// <summary>Section <c>ChatCluster:Demo</c>: the demo tenant seeded in embedded mode only.</summary>
+public sealed class DemoOptions
+{
+    public const string Section = "ChatCluster:Demo";
+
+    public bool Enabled { get; set; } = true;
+
+    public string TenantId { get; set; } = "demo";
+
+    public string AgentEmail { get; set; } = "agent@demo.local";
+
+    /// <summary>Generated per start when empty; printed in the start-up log.</summary>
+    public string? AgentPassword { get; set; }
+
+    /// <summary>Extra origins the demo widget may be embedded from, besides the gateway's own.</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+}

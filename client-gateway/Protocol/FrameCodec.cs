@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace ChatCluster.Gateway.Protocol;
+
+/// <summary>Reads client frames from and writes server frames to one encoding of the wire protocol.</summary>
+public interface IFrameCodec
+{
+    /// <summary>The WebSocket subprotocol that selects this encoding.</summary>
+    string Subprotocol { get; }
+
+    WebSocketMessageType MessageType { get; }
+
+    /// <summary>Decodes one complete WebSocket message; never throws on bad input.</summary>
+    DecodeResult Decode(ReadOnlyMemory<byte> payload);
+
+    void Encode(ServerFrame frame, IBufferWriter<byte> output);
+}
+
+/// <summary>Either a frame, or the error frame that explains why there is none.</summary>
+public readonly record struct DecodeResult(ClientFrame? Frame, ErrorFrame? Error)
+{
+    public static DecodeResult Ok(ClientFrame frame) => new(frame, null);
+
+    public static DecodeResult Fail(string code, string message, string? id = null) =>
+        new(null, new ErrorFrame { Code = code, Message = message, Id = id });
+}
+
+/// <summary>The frame types a client may send, by their "type" value.</summary>
+public static class ClientFrameTypes
+{
+    public static readonly IReadOnlyDictionary<string, Type> ByName = new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        [HelloFrame.Name] = typeof(HelloFrame),
+        [StartFrame.Name] = typeof(StartFrame),
+        [SendFrame.Name] = typeof(SendFrame),
+        [TypingFrame.Name] = typeof(TypingFrame),
+        [ReadFrame.Name] = typeof(ReadFrame),
+        [ResumeFrame.Name] = typeof(ResumeFrame),
+        [JoinFrame.Name] = typeof(JoinFrame),
+        [CloseFrame.Name] = typeof(CloseFrame),
+        [SetPresenceFrame.Name] = typeof(SetPresenceFrame),
+        [PingFrame.Name] = typeof(PingFrame),
+    };
+
+    public static string Known => string.Join(", ", ByName.Keys);
+}
+
+public static class Subprotocols
+{
+    public const string Json = "chatcluster.v1.json";
+    public const string MessagePack = "chatcluster.v1.msgpack";
+}

@@ -1,0 +1,44 @@
+using ChatCluster.Gateway.Auth;
+using ChatCluster.Gateway.Delivery;
+using ChatCluster.Gateway.Hosting;
+using ChatCluster.Gateway.Presence;
+
+namespace ChatCluster.Gateway.Sockets;
+
+/// <summary>What every connection needs, resolved once.</summary>
+public sealed class ChatServices(
+    IClusterClient grains,
+    Feeds feeds,
+    AgentTokens tokens,
+    PresenceTracker presence,
+    ConnectionRegistry connections,
+    GatewayOptions options,
+    SelfOrigins selfOrigins,
+    TimeProvider time,
+    ILogger<ChatConnection> logger)
+{
+    public IClusterClient Grains { get; } = grains;
+    public Feeds Feeds { get; } = feeds;
+    public AgentTokens Tokens { get; } = tokens;
+    public PresenceTracker Presence { get; } = presence;
+    public ConnectionRegistry Connections { get; } = connections;
+    public GatewayOptions Options { get; } = options;
+    public SelfOrigins SelfOrigins { get; } = selfOrigins;
+    public TimeProvider Time { get; } = time;
+    public ILogger Logger { get; } = logger;
+}
+
+/// <summary>
+/// The gateway's own origins (the URLs it listens on). The demo page and the agent console are served
+/// from here, so their sockets are always allowed.
+/// </summary>
+public sealed class SelfOrigins
+{
+    private volatile string[] origins = [];
+
+    public bool Contains(string origin) => origins.Contains(origin, StringComparer.Ordinal);
+
+    public void Set(IEnumerable<string> values) => origins = [.. values];
+
+    public IReadOnlyList<string> All => origins;
+}

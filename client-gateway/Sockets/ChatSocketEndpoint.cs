@@ -1,0 +1,60 @@
+using System.Net.WebSockets;
+using ChatCluster.Gateway.Hosting;
+using ChatCluster.Gateway.Protocol;
+
+namespace ChatCluster.Gateway.Sockets;
+
+/// <summary>The one WebSocket endpoint for widgets and agent consoles: <c>/ws</c>.</summary>
+public static class ChatSocketEndpoint
+{
+    public const string Path = "/ws";
+
+    public static IEndpointRouteBuilder MapChatSocket(this IEndpointRouteBuilder app)
+    {
+        app.Map(Path, Accept);
+        return app;
+    }
+
+    private static async Task Accept(HttpContext context, ChatServices services)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Results.Problem(
+                title: "WebSocket upgrade required",
+                detail: $"Connect with a WebSocket and one of the subprotocols {Subprotocols.Json} or {Subprotocols.MessagePack} (see docs/protocol.md).",
+                statusCode: StatusCodes.Status426UpgradeRequired).ExecuteAsync(context);
+            return;
+        }
+
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        IFrameCodec? codec = requested.Count == 0 ? JsonFrameCodec.Instance
+            : requested.Contains(Subprotocols.MessagePack) ? MessagePackFrameCodec.Instance
+            : requested.Contains(Subprotocols.Json) ? JsonFrameCodec.Instance
+            : null;
+        if (codec is null)
+        {
+            await Results.Problem(
+                title: "Unsupported subprotocol",
+                detail: $"Requested {string.Join(", ", requested)}; this gateway speaks {Subprotocols.Json} and {Subprotocols.MessagePack}.",
+                statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            return;
+        }
+
+        var options = services.Options;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = requested.Count == 0 ? null : codec.Subprotocol,
+            KeepAliveInterval = options.HeartbeatInterval,
+            KeepAliveTimeout = options.HeartbeatInterval,
+        });
+        var info = new ConnectionInfo(
+            context.Connection.RemoteIpAddress?.ToString(),
+            Truncate(context.Request.Headers.UserAgent.ToString(), 512),
+            context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null);
+        await using var connection = new ChatConnection(socket, codec, services, info, context.RequestAborted);
+        await connection.Run();
+    }
+
+    private static string? Truncate(string value, int max) =>
+        string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];
+}

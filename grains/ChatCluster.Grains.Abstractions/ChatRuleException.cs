@@ -1,0 +1,43 @@
+namespace ChatCluster;
+
+/// <summary>
+/// A request broke a product rule (not found, forbidden, conflict, invalid). Grains throw it;
+/// the gateway turns <see cref="Code"/> into a typed error frame or a problem-details response.
+/// </summary>
+[GenerateSerializer]
+public sealed class ChatRuleException : Exception
+{
+    public ChatRuleException(string code, string message) : base(message) => Code = code;
+
+    [Id(0)]
+    public string Code { get; }
+
+    public static ChatRuleException NotFound(string what) => new(ErrorCodes.NotFound, $"{what} was not found.");
+    public static ChatRuleException Forbidden(string message) => new(ErrorCodes.Forbidden, message);
+    public static ChatRuleException Conflict(string message) => new(ErrorCodes.Conflict, message);
+    public static ChatRuleException Invalid(string message) => new(ErrorCodes.InvalidRequest, message);
+}
+
+/// <summary>The error codes of the wire protocol and the HTTP API (docs/protocol.md lists them).</summary>
+public static class ErrorCodes
+{
+    public const string MalformedFrame = "malformed_frame";
+    public const string UnknownFrameType = "unknown_frame_type";
+    public const string MissingField = "missing_field";
+    public const string InvalidRequest = "invalid_request";
+    public const string FrameTooLarge = "frame_too_large";
+    public const string MessageTooLong = "message_too_long";
+    public const string NotAuthenticated = "not_authenticated";
+    public const string AlreadyAuthenticated = "already_authenticated";
+    public const string InvalidSiteKey = "invalid_site_key";
+    public const string OriginNotAllowed = "origin_not_allowed";
+    public const string InvalidVisitorToken = "invalid_visitor_token";
+    public const string InvalidToken = "invalid_token";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+    public const string Conflict = "conflict";
+    public const string ConversationClosed = "conversation_closed";
+    public const string RateLimited = "rate_limited";
+    public const string Unavailable = "unavailable";
+    public const string Internal = "internal_error";
+}

@@ -1,0 +1,73 @@
+namespace ChatCluster.Conversations;
+
+/// <summary>
+/// One chat between a visitor and the tenant's agents (C1). Keyed by <c>{tenantId}/{conversationId}</c>.
+/// Assigns each accepted message the next per-conversation sequence number and publishes every change
+/// on the conversation's stream.
+/// </summary>
+public interface IConversationGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the conversation for <paramref name="visitor"/>; idempotent for the same visitor.</summary>
+    Task<ConversationSummary> Start(Participant visitor, ConversationContact contact);
+
+    /// <summary>The conversation's summary, or null if it was never started.</summary>
+    Task<ConversationSummary?> GetSummary();
+
+    /// <summary>
+    /// Accepts a message and returns its sequence number once it is durable. Sending the same
+    /// <paramref name="clientMessageId"/> again returns the original result and adds nothing.
+    /// </summary>
+    Task<SendResult> Send(Participant sender, string clientMessageId, string text);
+
+    /// <summary>Messages with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
+    Task<HistoryPage> GetHistory(Participant reader, long afterSeq, int maxMessages);
+
+    Task SetTyping(Participant who, bool isTyping);
+
+    /// <summary>Marks every message up to <paramref name="seq"/> as read by <paramref name="reader"/>.</summary>
+    Task MarkRead(Participant reader, long seq);
+
+    /// <summary>An agent claims the conversation (T3); it becomes assigned to them.</summary>
+    Task<ConversationSummary> Assign(Participant agent);
+
+    Task<ConversationSummary> Close(Participant by);
+}
+
+[GenerateSerializer]
+public enum ConversationStatus
+{
+    Open = 0,
+    Assigned = 1,
+    Closed = 2,
+}
+
+/// <summary>What the visitor chose to tell at chat start (W3); both fields optional.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConversationContact(string? Name, string? Email);
+
+[GenerateSerializer, Immutable]
+public sealed record ChatMessage(long Seq, string ClientMessageId, Participant Sender, string Text, DateTimeOffset SentAt);
+
+[GenerateSerializer, Immutable]
+public sealed record SendResult(long Seq, DateTimeOffset SentAt, bool Duplicate);
+
+[GenerateSerializer, Immutable]
+public sealed record ConversationSummary(
+    string ConversationId,
+    string VisitorId,
+    string? VisitorName,
+    ConversationStatus Status,
+    string? AssignedAgentId,
+    long LastSeq,
+    DateTimeOffset StartedAt,
+    DateTimeOffset LastActivityAt);
+
+[GenerateSerializer, Immutable]
+public sealed record ReadMark(Participant Reader, long Seq);
+
+[GenerateSerializer, Immutable]
+public sealed record HistoryPage(
+    ConversationSummary Conversation,
+    IReadOnlyList<ChatMessage> Messages,
+    IReadOnlyList<ReadMark> ReadMarks,
+    bool HasMore);

@@ -1,0 +1,33 @@
+namespace ChatCluster;
+
+[GenerateSerializer]
+public enum ParticipantKind
+{
+    Visitor = 0,
+    Agent = 1,
+    System = 2,
+}
+
+/// <summary>Who did something in a conversation. Built by the gateway from an authenticated session.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Participant(ParticipantKind Kind, string Id, string? DisplayName)
+{
+    public bool IsAgent => Kind == ParticipantKind.Agent;
+    public bool IsVisitor => Kind == ParticipantKind.Visitor;
+}
+
+[GenerateSerializer]
+public enum AgentRole
+{
+    Agent = 0,
+    Admin = 1,
+    Owner = 2,
+}
+
+[GenerateSerializer]
+public enum PresenceStatus
+{
+    Offline = 0,
+    Online = 1,
+    Away = 2,
+}

@@ -1,0 +1,57 @@
+namespace ChatCluster.Tenants;
+
+/// <summary>An organisation using ChatCluster (T1). Keyed by tenant id.</summary>
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant with its first owner; fails with <c>conflict</c> if it exists.</summary>
+    Task<TenantInfo> Create(NewTenant tenant);
+
+    /// <summary>The tenant's settings, or null when no such tenant was created.</summary>
+    Task<TenantInfo?> GetInfo();
+
+    /// <summary>Issues a new public site key; the old one stops working at once.</summary>
+    Task<TenantInfo> RotateSiteKey();
+
+    /// <summary>Replaces the list of origins the widget may connect from (W1).</summary>
+    Task<TenantInfo> SetAllowedOrigins(IReadOnlyList<string> origins);
+
+    /// <summary>Adds a team member; the password arrives already hashed (bcrypt, cost 12; T2).</summary>
+    Task<AgentInfo> AddAgent(NewAgent agent);
+
+    Task<IReadOnlyList<AgentInfo>> ListAgents();
+
+    Task<AgentInfo?> GetAgent(string agentId);
+
+    /// <summary>Looks an agent up by login email, for password verification in the gateway.</summary>
+    Task<AgentCredentials?> FindCredentials(string email);
+}
+
+/// <summary>Maps a public site key to its tenant, so a widget hello needs only the key.</summary>
+public interface ISiteKeyGrain : IGrainWithStringKey
+{
+    Task<string?> GetTenantId();
+
+    Task Bind(string tenantId);
+
+    Task Unbind();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record NewTenant(string Name, IReadOnlyList<string> AllowedOrigins, NewAgent Owner);
+
+[GenerateSerializer, Immutable]
+public sealed record NewAgent(string Email, string DisplayName, AgentRole Role, string PasswordHash);
+
+[GenerateSerializer, Immutable]
+public sealed record TenantInfo(
+    string TenantId,
+    string Name,
+    string SiteKey,
+    IReadOnlyList<string> AllowedOrigins,
+    DateTimeOffset CreatedAt);
+
+[GenerateSerializer, Immutable]
+public sealed record AgentInfo(string AgentId, string Email, string DisplayName, AgentRole Role, DateTimeOffset CreatedAt);
+
+[GenerateSerializer, Immutable]
+public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash);

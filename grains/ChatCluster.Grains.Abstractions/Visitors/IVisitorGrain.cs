@@ -1,0 +1,36 @@
+namespace ChatCluster.Visitors;
+
+/// <summary>
+/// An anonymous website visitor (W3, W4). Keyed by <c>{tenantId}/{visitorId}</c>. Holds the visitor's
+/// personal data — optional name and email, and the technical data of the connection — and nothing else.
+/// </summary>
+public interface IVisitorGrain : IGrainWithStringKey
+{
+    /// <summary>First hello: creates the visitor and returns the secret half of its token (only once).</summary>
+    Task<string> Register(ConnectionDetails connection);
+
+    /// <summary>Later hellos: checks the token secret and records the connection's technical data.</summary>
+    Task<bool> Authenticate(string tokenSecret, ConnectionDetails connection);
+
+    Task<VisitorProfile?> GetProfile();
+
+    /// <summary>Name and email from the pre-chat form; both optional, made-up details are fine (W3).</summary>
+    Task<VisitorProfile> SetContact(string? name, string? email);
+
+    /// <summary>Records that this visitor started a conversation.</summary>
+    Task AddConversation(string conversationId);
+}
+
+/// <summary>Technical data the gateway reads from the connection (W4). The full IP is personal data.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConnectionDetails(string? IpAddress, string? UserAgent, string? PageUrl);
+
+[GenerateSerializer, Immutable]
+public sealed record VisitorProfile(
+    string VisitorId,
+    string? Name,
+    string? Email,
+    ConnectionDetails LastConnection,
+    IReadOnlyList<string> ConversationIds,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset LastSeenAt);

@@ -1,0 +1,227 @@
+using System.Text;
+using ChatCluster.Conversations;
+using ChatCluster.Inbox;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+
+namespace ChatCluster.Grains.Conversations;
+
+public sealed class ConversationGrain(
+    [PersistentState("conversation", StorageNames.Chat)] IPersistentState<ConversationState> state,
+    IConversationLog log,
+    TimeProvider time,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
+{
+    private readonly List<ChatMessage> messages = [];
+    private readonly Dictionary<string, ChatMessage> byClientId = new(StringComparer.Ordinal);
+    private IAsyncStream<ConversationEvent> stream = null!;
+    private string key = "";
+    private string tenantId = "";
+    private string conversationId = "";
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        key = this.GetPrimaryKeyString();
+        (tenantId, conversationId) = GrainKeys.Split(key);
+        stream = this.GetStreamProvider(ChatStreams.Provider)
+            .GetStream<ConversationEvent>(StreamId.Create(ChatStreams.ConversationNamespace, key));
+        if (state.State.Started)
+        {
+            foreach (var message in await log.ReadAll(key)) Remember(message);
+        }
+    }
+
+    public async Task<ConversationSummary> Start(Participant visitor, ConversationContact contact)
+    {
+        if (!visitor.IsVisitor) throw ChatRuleException.Forbidden("Only a visitor starts a conversation.");
+        if (state.State.Started)
+        {
+            if (state.State.VisitorId != visitor.Id) throw ChatRuleException.Conflict("This conversation belongs to someone else.");
+            return Summary();
+        }
+
+        var now = time.GetUtcNow();
+        state.State = new ConversationState
+        {
+            Started = true,
+            VisitorId = visitor.Id,
+            VisitorName = contact.Name,
+            VisitorEmail = contact.Email,
+            Status = ConversationStatus.Open,
+            StartedAt = now,
+            LastActivityAt = now,
+        };
+        await state.WriteStateAsync();
+        await AnnounceStatus(visitor);
+        return Summary();
+    }
+
+    public Task<ConversationSummary?> GetSummary() => Task.FromResult(state.State.Started ? Summary() : null);
+
+    public async Task<SendResult> Send(Participant sender, string clientMessageId, string text)
+    {
+        EnsureParticipant(sender);
+        if (string.IsNullOrEmpty(clientMessageId) || clientMessageId.Length > MessageLimits.MaxClientMessageIdLength)
+            throw ChatRuleException.Invalid($"A client message id is 1 to {MessageLimits.MaxClientMessageIdLength} characters.");
+        if (byClientId.TryGetValue(clientMessageId, out var earlier))
+        {
+            if (earlier.Sender.Id != sender.Id) throw ChatRuleException.Conflict("That client message id was used by someone else.");
+            return new SendResult(earlier.Seq, earlier.SentAt, Duplicate: true);
+        }
+        if (state.State.Status == ConversationStatus.Closed)
+            throw new ChatRuleException(ErrorCodes.ConversationClosed, "The conversation is closed.");
+        if (string.IsNullOrWhiteSpace(text)) throw ChatRuleException.Invalid("A message needs text.");
+        if (Encoding.UTF8.GetByteCount(text) > MessageLimits.MaxTextBytes)
+            throw new ChatRuleException(ErrorCodes.MessageTooLong, $"A message is at most {MessageLimits.MaxTextBytes} bytes of UTF-8 text.");
+        if (messages.Count >= MessageLimits.MaxMessagesPerConversation)
+            throw ChatRuleException.Invalid($"A conversation holds at most {MessageLimits.MaxMessagesPerConversation} messages; start a new one.");
+
+        var message = new ChatMessage(LastSeq + 1, clientMessageId, sender, text, time.GetUtcNow());
+        await log.Append(key, message); // durable from here on: the ack may be sent
+        Remember(message);
+
+        if (sender.IsAgent && state.State.Status == ConversationStatus.Open)
+        {
+            // An agent replying to an unclaimed conversation takes it (T3).
+            state.State.Status = ConversationStatus.Assigned;
+            state.State.AssignedAgentId = sender.Id;
+            await state.WriteStateAsync();
+            await AnnounceStatus(sender);
+        }
+        else
+        {
+            ReportToInbox();
+        }
+
+        await Publish(ConversationEvent.Posted(conversationId, message));
+        return new SendResult(message.Seq, message.SentAt, Duplicate: false);
+    }
+
+    public Task<HistoryPage> GetHistory(Participant reader, long afterSeq, int maxMessages)
+    {
+        EnsureParticipant(reader);
+        var take = Math.Clamp(maxMessages, 1, MessageLimits.MaxHistoryPage);
+        var start = afterSeq <= 0 ? 0 : (int)Math.Min(afterSeq, messages.Count); // seq n sits at index n-1
+        var page = messages.Skip(start).Take(take).ToList();
+        var marks = state.State.ReadMarks.Values.ToList();
+        return Task.FromResult(new HistoryPage(Summary(), page, marks, HasMore: start + page.Count < messages.Count));
+    }
+
+    public async Task SetTyping(Participant who, bool isTyping)
+    {
+        EnsureParticipant(who);
+        if (state.State.Status == ConversationStatus.Closed) return;
+        await Publish(ConversationEvent.Typing(conversationId, who, isTyping, time.GetUtcNow()));
+    }
+
+    public async Task MarkRead(Participant reader, long seq)
+    {
+        EnsureParticipant(reader);
+        seq = Math.Min(seq, LastSeq);
+        var markKey = $"{reader.Kind}:{reader.Id}";
+        if (seq <= 0 || (state.State.ReadMarks.TryGetValue(markKey, out var mark) && mark.Seq >= seq)) return;
+        state.State.ReadMarks[markKey] = new ReadMark(reader, seq);
+        await state.WriteStateAsync();
+        await Publish(ConversationEvent.Read(conversationId, reader, seq, time.GetUtcNow()));
+    }
+
+    public async Task<ConversationSummary> Assign(Participant agent)
+    {
+        EnsureStarted();
+        if (!agent.IsAgent) throw ChatRuleException.Forbidden("Only an agent can claim a conversation.");
+        if (state.State.Status == ConversationStatus.Closed)
+            throw new ChatRuleException(ErrorCodes.ConversationClosed, "The conversation is closed.");
+        if (state.State.AssignedAgentId == agent.Id) return Summary();
+
+        state.State.Status = ConversationStatus.Assigned;
+        state.State.AssignedAgentId = agent.Id;
+        state.State.LastActivityAt = time.GetUtcNow();
+        await state.WriteStateAsync();
+        await AnnounceStatus(agent);
+        return Summary();
+    }
+
+    public async Task<ConversationSummary> Close(Participant by)
+    {
+        EnsureParticipant(by);
+        if (state.State.Status == ConversationStatus.Closed) return Summary();
+        state.State.Status = ConversationStatus.Closed;
+        state.State.ClosedAt = time.GetUtcNow();
+        state.State.LastActivityAt = state.State.ClosedAt.Value;
+        await state.WriteStateAsync();
+        await AnnounceStatus(by);
+        return Summary();
+    }
+
+    private long LastSeq => messages.Count == 0 ? 0 : messages[^1].Seq;
+
+    private void Remember(ChatMessage message)
+    {
+        messages.Add(message);
+        byClientId[message.ClientMessageId] = message;
+        if (message.SentAt > state.State.LastActivityAt) state.State.LastActivityAt = message.SentAt;
+    }
+
+    private void EnsureStarted()
+    {
+        if (!state.State.Started) throw ChatRuleException.NotFound($"Conversation '{conversationId}'");
+    }
+
+    private void EnsureParticipant(Participant who)
+    {
+        EnsureStarted();
+        switch (who.Kind)
+        {
+            case ParticipantKind.Agent:
+            case ParticipantKind.System:
+                return;
+            case ParticipantKind.Visitor when who.Id == state.State.VisitorId:
+                return;
+            default:
+                // Same answer as for a conversation that does not exist: ids reveal nothing.
+                throw ChatRuleException.NotFound($"Conversation '{conversationId}'");
+        }
+    }
+
+    private async Task AnnounceStatus(Participant by)
+    {
+        var summary = Summary();
+        ReportToInbox();
+        await Publish(ConversationEvent.StatusChanged(summary, by, time.GetUtcNow()));
+    }
+
+    private void ReportToInbox() =>
+        _ = GrainFactory.GetGrain<ITenantInboxGrain>(tenantId).Update(Summary());
+
+    private async Task Publish(ConversationEvent e)
+    {
+        try
+        {
+            await stream.OnNextAsync(e);
+        }
+        catch (Exception ex)
+        {
+            // The change is already durable; a client that misses the event gets it on resume.
+            logger.LogWarning(ex, "Publishing {Kind} on conversation {Conversation} failed", e.Kind, key);
+        }
+    }
+
+    private ConversationSummary Summary() => new(
+        conversationId, state.State.VisitorId, state.State.VisitorName, state.State.Status,
+        state.State.AssignedAgentId, LastSeq, state.State.StartedAt, state.State.LastActivityAt);
+}
+
+[GenerateSerializer]
+public sealed class ConversationState
+{
+    [Id(0)] public bool Started { get; set; }
+    [Id(1)] public string VisitorId { get; set; } = "";
+    [Id(2)] public string? VisitorName { get; set; }
+    [Id(3)] public string? VisitorEmail { get; set; }
+    [Id(4)] public ConversationStatus Status { get; set; }
+    [Id(5)] public string? AssignedAgentId { get; set; }
+    [Id(6)] public DateTimeOffset StartedAt { get; set; }
+    [Id(7)] public DateTimeOffset LastActivityAt { get; set; }
+    [Id(8)] public DateTimeOffset? ClosedAt { get; set; }
+    [Id(9)] public Dictionary<string, ReadMark> ReadMarks { get; set; } = [];
+}

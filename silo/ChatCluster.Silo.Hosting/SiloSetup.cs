@@ -1,0 +1,59 @@
+using ChatCluster.Grains.Conversations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace ChatCluster.Silo.Hosting;
+
+/// <summary>
+/// The one place that decides how a ChatCluster silo is wired: used by the standalone silo and by
+/// the gateway's embedded default, so both run the same grains on the same providers.
+/// </summary>
+public static class SiloSetup
+{
+    public static ISiloBuilder AddChatClusterSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(ChatSiloOptions.Section).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
+        silo.Services.AddSingleton(options);
+        silo.Services.TryAddSingleton(TimeProvider.System);
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+        switch (options.Storage)
+        {
+            case StorageKind.Memory:
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                silo.AddChatClusterInMemoryProviders();
+                break;
+            default:
+                throw new InvalidOperationException(
+                    $"ChatCluster:Silo:Storage = {options.Storage} is not available in this build; use Memory.");
+        }
+
+        silo.AddChatStreams(options);
+        return silo;
+    }
+
+    /// <summary>In-memory storage, reminders and message log: the embedded default and fast grain tests.</summary>
+    public static ISiloBuilder AddChatClusterInMemoryProviders(this ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(Grains.StorageNames.Chat);
+        silo.AddMemoryGrainStorage(Grains.StorageNames.PubSub);
+        silo.UseInMemoryReminderService();
+        silo.Services.TryAddSingleton<IConversationLog, InMemoryConversationLog>();
+        return silo;
+    }
+
+    public static ISiloBuilder AddChatStreams(this ISiloBuilder silo, ChatSiloOptions options)
+    {
+        silo.AddMemoryStreams(ChatStreams.Provider, streams =>
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = options.StreamPollInterval)));
+        return silo;
+    }
+}
