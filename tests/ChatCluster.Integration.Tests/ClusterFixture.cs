@@ -15,6 +15,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string StorageName = "postgres";
 
+    /// <summary>The same table, with Orleans told to forget the ETag on clear (uses DeleteStorageKey).</summary>
+    public const string DeletingStorageName = "postgres-delete-on-clear";
+
     private readonly PostgresFixture _postgres = new();
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -40,6 +43,12 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 o.Invariant = PostgresOptions.Invariant;
                 o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(DeletingStorageName, o =>
+            {
+                o.Invariant = PostgresOptions.Invariant;
+                o.ConnectionString = connectionString;
+                o.DeleteStateOnClear = true;
             });
             silo.UseAdoNetReminderService(o =>
             {

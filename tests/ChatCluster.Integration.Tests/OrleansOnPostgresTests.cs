@@ -101,6 +101,25 @@ public sealed class OrleansOnPostgresTests(ClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task With_DeleteStateOnClear_clearing_deletes_the_row_and_the_next_write_starts_over()
+    {
+        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(ClusterFixture.DeletingStorageName);
+        var key = NewKey();
+        var grainId = GrainId.Create("probe-direct", key);
+        const string grainType = "ChatCluster.Integration.Tests.ProbeGrain";
+        var state = new GrainState<ProbeState>(new ProbeState { Text = "personal data" });
+        await storage.WriteStateAsync(grainType, grainId, state);
+        await storage.WriteStateAsync(grainType, grainId, state);
+
+        await storage.ClearStateAsync(grainType, grainId, state);
+
+        Assert.Null(state.ETag);
+        Assert.Equal(0, await Sql.ScalarAsync<int>(fixture.ConnectionString, StateRowsSql, ("key", key)));
+        await storage.WriteStateAsync(grainType, grainId, state);
+        Assert.Equal("1", state.ETag);
+    }
+
+    [Fact]
     public async Task A_second_first_write_of_the_same_grain_is_rejected()
     {
         var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(ClusterFixture.StorageName);
