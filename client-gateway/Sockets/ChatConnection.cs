@@ -15,6 +15,9 @@ public sealed partial class ChatConnection : IAsyncDisposable
     /// <summary>Past this many bytes of one oversized message we stop draining and close with 1009.</summary>
     private const int MaxDrainBytes = 1024 * 1024;
 
+    /// <summary>How long a peer has to answer our close frame before the socket is aborted.</summary>
+    private static readonly TimeSpan CloseHandshakeGrace = TimeSpan.FromSeconds(2);
+
     private readonly WebSocket socket;
     private readonly IFrameCodec codec;
     private readonly ChatServices services;
@@ -190,8 +193,9 @@ public sealed partial class ChatConnection : IAsyncDisposable
         }
         finally
         {
-            // Unblock the reader: once the writer is done the connection is over.
-            if (closeRequest is not null) await lifetime.CancelAsync();
+            // The reader ends when the peer answers our close frame; a peer that never answers is cut
+            // off after a grace period (cancelling a pending receive aborts the socket).
+            if (closeRequest is not null && !lifetime.IsCancellationRequested) lifetime.CancelAfter(CloseHandshakeGrace);
         }
     }
 
