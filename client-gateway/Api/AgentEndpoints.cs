@@ -1,5 +1,6 @@
 using ChatCluster.Conversations;
 using ChatCluster.Gateway.Auth;
+using ChatCluster.Gateway.Protocol;
 using ChatCluster.Inbox;
 using ChatCluster.Tenants;
 
@@ -48,8 +49,9 @@ public static class AgentEndpoints
         return Results.Created($"/api/agents/{added.AgentId}", added);
     }
 
+    /// <summary>The same shapes as the socket's frames (docs/protocol.md), timestamps in epoch milliseconds.</summary>
     private static async Task<IResult> Inbox(HttpContext http, IClusterClient grains) =>
-        Results.Ok(await grains.GetGrain<ITenantInboxGrain>(Principal(http).TenantId).List());
+        Results.Json((await grains.GetGrain<ITenantInboxGrain>(Principal(http).TenantId).List()).Select(Dto.From), JsonFrameCodec.Options);
 
     private static async Task<IResult> Transcript(string conversationId, HttpContext http, IClusterClient grains)
     {
@@ -64,7 +66,8 @@ public static class AgentEndpoints
             messages.AddRange(page.Messages);
         }
         while (page.HasMore);
-        return Results.Ok(new { conversation = page.Conversation, messages, readMarks = page.ReadMarks });
+        var transcript = Dto.From(new HistoryPage(page.Conversation, messages, page.ReadMarks, HasMore: false), requestId: null);
+        return Results.Json(transcript, JsonFrameCodec.Options);
     }
 
     private static AgentPrincipal Principal(HttpContext http) =>

@@ -39,8 +39,35 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         ErrorCodes.NotFound => "Not found",
         ErrorCodes.Forbidden => "Forbidden",
         ErrorCodes.Conflict => "Conflict",
+        ErrorCodes.NotAuthenticated or ErrorCodes.InvalidToken => "Not authenticated",
+        ErrorCodes.RateLimited => "Too many requests",
+        ErrorCodes.Unavailable => "Cluster unavailable",
         _ => "Invalid request",
     };
+
+    /// <summary>
+    /// Problems the framework writes itself (401 from the bearer check, 403 from a role check, 400 for an
+    /// unreadable body) get the same <c>code</c> extension as ours, so clients switch on one field.
+    /// </summary>
+    public static void AddCodeByStatus(ProblemDetailsContext context)
+    {
+        var extensions = context.ProblemDetails.Extensions;
+        if (extensions.ContainsKey("code")) return;
+        extensions["code"] = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status401Unauthorized => ErrorCodes.NotAuthenticated,
+            StatusCodes.Status403Forbidden => ErrorCodes.Forbidden,
+            StatusCodes.Status404NotFound => ErrorCodes.NotFound,
+            StatusCodes.Status409Conflict => ErrorCodes.Conflict,
+            StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
+            >= 500 => ErrorCodes.Internal,
+            _ => ErrorCodes.InvalidRequest,
+        };
+        if (context.ProblemDetails.Status == StatusCodes.Status401Unauthorized)
+            context.ProblemDetails.Detail ??= "Send a valid bearer token (POST /api/auth/login) in the Authorization header.";
+        if (context.ProblemDetails.Status == StatusCodes.Status403Forbidden)
+            context.ProblemDetails.Detail ??= "Your role does not allow this; it needs an admin or owner.";
+    }
 
     /// <summary>A problem result carrying the protocol's error code, for validation failures in endpoints.</summary>
     public static IResult Problem(string code, string detail) =>

@@ -29,7 +29,7 @@ public sealed class GatewayOptions
     /// <summary>How often the server sends WebSocket ping control frames.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>A connection that sends nothing (no frame, no ping) for this long is closed with 4408.</summary>
+    /// <summary>A connection that sends nothing (no frame, no ping) for this long is closed with 4008.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(75);
 
     /// <summary>A connection must send its hello within this time.</summary>
@@ -43,7 +43,7 @@ public sealed class GatewayOptions
     [Range(1, 100_000)]
     public int FrameBurst { get; set; } = 60;
 
-    /// <summary>Frames dropped for rate limiting, in a row, before the connection is closed with 4429.</summary>
+    /// <summary>Frames dropped for rate limiting, in a row, before the connection is closed with 4029.</summary>
     [Range(1, 100_000)]
     public int RateLimitStrikes { get; set; } = 200;
 

@@ -196,6 +196,7 @@ public sealed class ReadEventFrame : ServerFrame
 public sealed class ConversationEventFrame : ServerFrame
 {
     [Key("type")] public override string Type => "conversation";
+    [Key("id")] public string? Id { get; set; }
     [Key("conversation")] public ConversationDto Conversation { get; set; } = new();
     [Key("by")] public ParticipantDto? By { get; set; }
 }

@@ -101,19 +101,16 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
             // Check access before subscribing: the grain refuses strangers with not_found.
             await conversation.GetHistory(s.Me, long.MaxValue, 1);
             var lease = await services.Feeds.Conversations.Listen(GrainKeys.Scoped(s.TenantId, work.ConversationId), this);
-            watched = new Watched(lease, work.AfterSeq);
+            watched = new Watched(lease, 0);
             watching[work.ConversationId] = watched;
         }
-        if (!work.SendHistory)
-        {
-            watched.Delivered = Math.Max(watched.Delivered, work.AfterSeq);
-            return;
-        }
-
         var after = work.AfterSeq;
         while (true)
         {
-            var page = await conversation.GetHistory(s.Me, after, MessageLimits.MaxHistoryPage);
+            var page = await conversation.GetHistory(s.Me, after, work.SendHistory ? MessageLimits.MaxHistoryPage : 1);
+            // A client can't have seen more than exists: clamp, or live messages up to its number would be skipped.
+            after = Math.Min(after, page.Conversation.LastSeq);
+            if (!work.SendHistory) break;
             Send(Dto.From(page, work.RequestId));
             if (page.Messages.Count > 0) after = page.Messages[^1].Seq;
             if (!page.HasMore) break;

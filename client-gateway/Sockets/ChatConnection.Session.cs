@@ -137,6 +137,7 @@ public sealed partial class ChatConnection
         await services.Presence.Connected(tenant.TenantId, PresenceScope.Visitor, visitorId, null);
         presenceWatch = services.Presence.Bus.Watch(tenant.TenantId, OnPresence);
         var welcome = Welcome(hello, "visitor");
+        welcome.TenantId = tenant.TenantId;
         welcome.VisitorId = visitorId;
         welcome.VisitorToken = issuedToken;
         welcome.Conversations = conversations;
@@ -228,7 +229,7 @@ public sealed partial class ChatConnection
     private async Task Close(Session s, CloseFrame close)
     {
         var summary = await Conversation(Require(close.ConversationId, "conversationId")).Close(s.Me);
-        Send(new ConversationEventFrame { Conversation = Dto.From(summary), By = Dto.From(s.Me) });
+        Send(new ConversationEventFrame { Id = close.Id, Conversation = Dto.From(summary), By = Dto.From(s.Me) });
     }
 
     private Task SetPresence(Session s, SetPresenceFrame frame)

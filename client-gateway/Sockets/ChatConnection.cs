@@ -102,7 +102,11 @@ public sealed partial class ChatConnection : IAsyncDisposable
         {
             // A zero-byte read waits for data without holding a buffer: idle sockets cost no receive memory.
             var peek = await socket.ReceiveAsync(Memory<byte>.Empty, lifetime.Token);
-            if (peek.MessageType == WebSocketMessageType.Close) return;
+            if (peek.MessageType == WebSocketMessageType.Close)
+            {
+                AnswerClose();
+                return;
+            }
 
             var rented = ArrayPool<byte>.Shared.Rent(4096);
             long total = 0;
@@ -114,7 +118,11 @@ public sealed partial class ChatConnection : IAsyncDisposable
                 {
                     var result = await socket.ReceiveAsync(rented.AsMemory(), lifetime.Token);
                     type = result.MessageType;
-                    if (type == WebSocketMessageType.Close) return;
+                    if (type == WebSocketMessageType.Close)
+                    {
+                        AnswerClose();
+                        return;
+                    }
                     total += result.Count;
                     if (total > limit) tooLarge = true;
                     else message.Write(rented.AsSpan(0, result.Count));
@@ -169,6 +177,13 @@ public sealed partial class ChatConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>The peer closed: flush what is queued and complete the close handshake with its code.</summary>
+    private void AnswerClose()
+    {
+        var status = socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
+        RequestClose((int)status, "bye");
+    }
+
     private async Task WriteLoop()
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -216,7 +231,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
                 }
                 if (services.Time.GetElapsedTime(Volatile.Read(ref lastReceived)) > options.IdleTimeout)
                 {
-                    RequestClose(CloseCodes.IdleTimeout, "idle", new ErrorFrame { Code = "idle_timeout", Message = $"Nothing received for {options.IdleTimeout.TotalSeconds:0} seconds; send a ping frame at least every {options.IdleTimeout.TotalSeconds / 3:0} seconds." });
+                    RequestClose(CloseCodes.IdleTimeout, "idle", new ErrorFrame { Code = ErrorCodes.IdleTimeout, Message = $"Nothing received for {options.IdleTimeout.TotalSeconds:0} seconds; send a ping frame at least every {options.IdleTimeout.TotalSeconds / 3:0} seconds." });
                     return;
                 }
             }

@@ -38,6 +38,7 @@ public static class ErrorCodes
     public const string Conflict = "conflict";
     public const string ConversationClosed = "conversation_closed";
     public const string RateLimited = "rate_limited";
+    public const string IdleTimeout = "idle_timeout";
     public const string Unavailable = "unavailable";
     public const string Internal = "internal_error";
 }

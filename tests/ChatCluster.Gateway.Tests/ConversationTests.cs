@@ -189,3 +189,48 @@ public sealed class ConversationTests(GatewayFixture gateway)
         }
     }
 }
+
+[Collection(GatewayCollection.Name)]
+public sealed class ConnectionLifecycleTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task A_client_close_is_answered_with_the_same_code()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.AddSubProtocol("chatcluster.v1.json");
+        await socket.ConnectAsync(gateway.SocketUri, CancellationToken.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", cts.Token);
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Closed, socket.State);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Resuming_from_beyond_the_last_message_still_delivers_every_new_message()
+    {
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await visitor.HelloVisitor(gateway.SiteKey);
+        var conversationId = await visitor.StartConversation();
+
+        await using var agent = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await agent.HelloAgent(await gateway.AgentToken());
+        await agent.Send(new { type = "join", conversationId, afterSeq = 5 }); // claims to have seen 5 of 0
+        Assert.Empty((await agent.Next("history"))["messages"]!.AsArray());
+
+        await visitor.SendMessage(conversationId, "m-1", "first");
+        Assert.Equal("first", (string)(await ConversationTests.NextMessage(agent, seq: 1))["text"]!);
+    }
+
+    [Fact]
+    public async Task Closing_replies_with_the_request_id()
+    {
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await visitor.HelloVisitor(gateway.SiteKey);
+        var conversationId = await visitor.StartConversation();
+        await visitor.Send(new { type = "close", id = "bye-1", conversationId });
+        System.Text.Json.Nodes.JsonObject reply;
+        do reply = await visitor.Next("conversation");
+        while ((string?)reply["id"] != "bye-1");
+        Assert.Equal("closed", (string)reply["conversation"]!["status"]!);
+    }
+}

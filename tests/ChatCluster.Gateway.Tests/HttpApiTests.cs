@@ -87,7 +87,7 @@ public sealed class HttpApiTests(GatewayFixture gateway)
     [Fact]
     public async Task Agent_endpoints_need_a_token_and_admin_endpoints_need_an_admin()
     {
-        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Http.GetAsync("/api/inbox")).StatusCode);
+        await AssertProblem(await gateway.Http.GetAsync("/api/inbox"), HttpStatusCode.Unauthorized, "not_authenticated");
 
         var ownerToken = await gateway.AgentToken();
         var email = $"agent-{Ids.Random(3)}@demo.local";
@@ -98,7 +98,7 @@ public sealed class HttpApiTests(GatewayFixture gateway)
         var agentToken = await gateway.Login("demo", email, "agent-password-1");
         Assert.Equal(HttpStatusCode.OK, (await Authorized(agentToken, HttpMethod.Get, "/api/inbox")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Authorized(agentToken, HttpMethod.Get, "/api/me")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Authorized(agentToken, HttpMethod.Get, "/api/agents")).StatusCode);
+        await AssertProblem(await Authorized(agentToken, HttpMethod.Get, "/api/agents"), HttpStatusCode.Forbidden, "forbidden");
         Assert.Equal(HttpStatusCode.Forbidden, (await Authorized(agentToken, HttpMethod.Post, "/api/agents", new { email = "x@demo.local", password = "agent-password-1", role = "agent" })).StatusCode);
 
         await AssertProblem(await Authorized(ownerToken, HttpMethod.Post, "/api/agents", new { email, password = "agent-password-1", role = "agent" }), HttpStatusCode.Conflict, "conflict");
