@@ -30,7 +30,7 @@
       placeholder: 'Write a message…', send: 'Send', sending: 'Sending…', sent: 'Sent', read: 'Read',
       typing: '{name} is typing…', agent: 'Agent', you: 'You', ended: 'This chat has ended.',
       again: 'Start a new chat', messages: 'Messages', theme: 'Switch theme', language: 'Deutsch',
-      langCode: 'DE', tooLong: 'This message is too long.', failed: 'Not sent: ', newMessage: 'New message from {name}: {text}',
+      langCode: 'DE', tooLong: 'This message is too long.', failed: 'Not sent: ', unread: 'new message',
       empty: 'Ask us anything. A member of the team will answer here.'
     },
     de: {
@@ -43,7 +43,7 @@
       placeholder: 'Nachricht schreiben…', send: 'Senden', sending: 'Wird gesendet…', sent: 'Gesendet', read: 'Gelesen',
       typing: '{name} schreibt…', agent: 'Mitarbeiter', you: 'Sie', ended: 'Dieser Chat ist beendet.',
       again: 'Neuen Chat beginnen', messages: 'Nachrichten', theme: 'Farbschema wechseln', language: 'English',
-      langCode: 'EN', tooLong: 'Diese Nachricht ist zu lang.', failed: 'Nicht gesendet: ', newMessage: 'Neue Nachricht von {name}: {text}',
+      langCode: 'EN', tooLong: 'Diese Nachricht ist zu lang.', failed: 'Nicht gesendet: ', unread: 'neue Nachricht',
       empty: 'Fragen Sie uns. Jemand aus dem Team antwortet hier.'
     }
   };
@@ -94,7 +94,8 @@
     refusal: '',            // text shown when the gateway refused us for good
     conversationId: store.get('conversationId'),
     status: 'open',         // of the current conversation
-    lastSeq: Number(store.get('lastSeq') || 0),
+    lastSeq: 0,             // highest seq shown on this page: a reload shows nothing yet, so resumes from 0
+    seenSeq: Number(store.get('lastSeq') || 0), // highest seq the visitor has seen, across reloads
     readSeq: 0,             // highest seq we told the server we read
     agentReadSeq: 0,        // highest seq an agent read
     team: 'offline',
@@ -133,16 +134,16 @@
     '<form class="composer"><label class="sr l-msg" for="cc-text"></label>' +
     '<textarea id="cc-text" rows="1" maxlength="8000"></textarea>' +
     '<button type="submit" class="send"></button></form>' +
-    '<div class="sr announce" aria-live="assertive"></div>' +
     '</section>' +
-    '<button type="button" class="launcher" aria-expanded="false"><span aria-hidden="true">💬</span><span class="dot" aria-hidden="true"></span></button>' +
+    '<button type="button" class="launcher" aria-expanded="false"><svg class="i-chat" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>' +
+    '<svg class="i-close" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg><span class="dot" aria-hidden="true"></span></button>' +
     '</div>';
   function $(sel) { return root.querySelector(sel); }
   var el = {
     wrap: $('.cc'), panel: $('.panel'), launcher: $('.launcher'), title: $('.title'), presence: $('.presence'),
     theme: $('.theme'), lang: $('.lang'), close: $('.close'), notice: $('.notice'), log: $('.log'), typing: $('.typing'),
     ended: $('.ended'), again: $('.again'), contact: $('.contact'), composer: $('.composer'),
-    text: $('textarea'), send: $('.send'), announce: $('.announce')
+    text: $('textarea'), send: $('.send')
   };
   el.panel.id = 'cc-panel';
   el.launcher.setAttribute('aria-controls', 'cc-panel');
@@ -265,7 +266,7 @@
 
   function showMessage(m) {
     if (!m || !m.seq) return;
-    if (m.seq > state.lastSeq) { state.lastSeq = m.seq; store.set('lastSeq', m.seq); }
+    if (m.seq > state.lastSeq) state.lastSeq = m.seq;
     if (bySeq[m.seq]) return; // our own message, already placed by its ack
     var mine = m.sender && m.sender.kind === 'visitor';
     var li = mine && rows[m.clientMessageId];
@@ -278,8 +279,10 @@
     markRow(li);
     if (!mine) {
       hideTyping();
-      if (el.panel.hidden) el.launcher.classList.add('unread');
-      else el.announce.textContent = t('newMessage', { name: (m.sender && m.sender.name) || t('agent'), text: m.text });
+      if (el.panel.hidden && m.seq > state.seenSeq) {
+        el.launcher.classList.add('unread');
+        el.launcher.setAttribute('aria-label', t('open') + ' (' + t('unread') + ')');
+      }
     }
   }
 
@@ -345,6 +348,7 @@
 
   function markRead() {
     if (el.panel.hidden || document.visibilityState === 'hidden' || state.phase !== 'ready' || !state.conversationId) return;
+    if (state.lastSeq > state.seenSeq) { state.seenSeq = state.lastSeq; store.set('lastSeq', state.lastSeq); }
     if (state.lastSeq > state.readSeq) {
       state.readSeq = state.lastSeq;
       send({ type: 'read', conversationId: state.conversationId, seq: state.lastSeq });
@@ -378,6 +382,7 @@
   function forgetConversation() {
     state.conversationId = undefined;
     state.lastSeq = 0;
+    state.seenSeq = 0;
     state.readSeq = 0;
     state.agentReadSeq = 0;
     state.status = 'open';
@@ -633,18 +638,20 @@
 
   function CSS() {
     return ':host{all:initial}' +
-      '.cc{--bg:#fff;--fg:#1d2330;--muted:#5b6475;--line:#dfe3ea;--mine:#2456d6;--mine-fg:#fff;--theirs:#eef1f6;--accent:#2456d6;--warn:#8a4b00;--warn-bg:#fff4e0;--err:#a1181b;--err-bg:#fde8e8;' +
+      '.cc{--bg:#fff;--fg:#1d2330;--muted:#5b6475;--line:#dfe3ea;--mine:#2456d6;--mine-fg:#fff;--theirs:#eef1f6;--accent:#2456d6;--brand:#2456d6;--warn:#8a4b00;--warn-bg:#fff4e0;--err:#a1181b;--err-bg:#fde8e8;' +
       'font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;flex-direction:column;align-items:flex-end;gap:12px}' +
-      '.cc[data-theme=dark]{--bg:#161b24;--fg:#e7ebf2;--muted:#9aa4b5;--line:#2c3442;--mine:#4c7dff;--mine-fg:#fff;--theirs:#232b38;--accent:#7aa2ff;--warn:#ffcf8a;--warn-bg:#3a2c12;--err:#ffb4b4;--err-bg:#3d1b1d}' +
+      '.cc[data-theme=dark]{--bg:#161b24;--fg:#e7ebf2;--muted:#9aa4b5;--line:#2c3442;--mine:#2f55c4;--mine-fg:#fff;--theirs:#232b38;--accent:#8fb0ff;--brand:#2f55c4;--warn:#ffcf8a;--warn-bg:#3a2c12;--err:#ffb4b4;--err-bg:#3d1b1d}' +
       '*{box-sizing:border-box}' +
       'button,input,textarea{font:inherit;color:inherit}' +
       ':focus-visible{outline:3px solid var(--accent);outline-offset:2px}' +
-      '.launcher{width:56px;height:56px;border-radius:50%;border:0;background:var(--accent);color:#fff;font-size:24px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative}' +
+      '.launcher{width:56px;height:56px;border-radius:50%;border:0;background:var(--brand);color:#fff;font-size:24px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative}' +
+      '.launcher svg{width:26px;height:26px;fill:#fff;stroke:#fff;stroke-width:0;vertical-align:middle}.launcher .i-close{display:none;fill:none;stroke-width:2.5;stroke-linecap:round}' +
+      '.open .launcher .i-chat{display:none}.open .launcher .i-close{display:inline}' +
       '.launcher .dot{display:none;position:absolute;top:6px;right:6px;width:12px;height:12px;border-radius:50%;background:#e5484d;border:2px solid #fff}' +
       '.launcher.unread .dot{display:block}' +
       '.panel{width:min(360px,calc(100vw - 40px));height:min(540px,calc(100vh - 110px));background:var(--bg);border:1px solid var(--line);border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}' +
       '.panel[hidden]{display:none}' +
-      'header{display:flex;align-items:center;gap:4px;padding:12px 12px 12px 16px;background:var(--accent);color:#fff}' +
+      'header{display:flex;align-items:center;gap:4px;padding:12px 12px 12px 16px;background:var(--brand);color:#fff}' +
       '.who{flex:1;min-width:0}.title{margin:0;font-size:16px;font-weight:600}' +
       '.presence{margin:2px 0 0;font-size:12px;opacity:.95}' +
       '.presence::before{content:"";display:inline-block;width:8px;height:8px;border-radius:50%;background:#c3c9d4;margin-right:6px;vertical-align:middle}' +
@@ -666,13 +673,13 @@
       '.again{border:1px solid var(--accent);background:transparent;color:var(--accent);border-radius:8px;padding:6px 12px;cursor:pointer}' +
       '.contact fieldset{border:0;border-top:1px solid var(--line);margin:0;padding:8px 16px;display:grid;grid-template-columns:1fr 1fr;gap:6px 10px}' +
       '.contact legend{padding:8px 0 0;font-size:12px;font-weight:600;color:var(--muted);float:left;grid-column:1/-1}' +
-      '.contact label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}' +
+      '.contact label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px;min-width:0}.contact input{width:100%;min-width:0}' +
       'input,textarea{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:6px 8px}' +
       '.fine{grid-column:1/-1;margin:0;font-size:11px;color:var(--muted)}.fine a{color:var(--accent)}' +
       '.composer{display:flex;gap:8px;padding:10px 12px;border-top:1px solid var(--line);align-items:flex-end}' +
       '.composer[hidden],.contact[hidden],.ended[hidden],.notice[hidden]{display:none}' +
       'textarea{flex:1;resize:none;min-height:38px;max-height:120px}' +
-      '.send{border:0;background:var(--accent);color:#fff;border-radius:8px;padding:8px 14px;cursor:pointer;font-weight:600}' +
+      '.send{border:0;background:var(--brand);color:#fff;border-radius:8px;padding:8px 14px;cursor:pointer;font-weight:600}' +
       '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
       '@media (prefers-reduced-motion:no-preference){.launcher{transition:transform .15s}.launcher:hover{transform:scale(1.06)}}';
   }

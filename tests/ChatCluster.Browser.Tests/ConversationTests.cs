@@ -21,6 +21,7 @@ public sealed class ConversationTests(BrowserFixture fixture, ITestOutputHelper 
         await widget.Page.GotoAsync(fixture.GatewayUri.ToString());
         await widget.Open();
         await Expect(widget.Presence).ToHaveTextAsync("We're online");
+        await Shot(widget.Page, "widget-prechat");
         await widget.Name.FillAsync("Ada");
         await widget.Say("Hello, where is my order?");
         await Expect(widget.Mine.Last).ToHaveAttributeAsync("data-state", "sent");
