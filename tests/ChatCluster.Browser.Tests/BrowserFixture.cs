@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -94,12 +96,27 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
 
     /// <summary>Logs the demo agent into the console in <paramref name="page"/>.</summary>
-    public async Task LogInAgent(IPage page)
+    public Task LogInAgent(IPage page) => LogInAgent(page, DemoEmail, DemoPassword);
+
+    /// <summary>Adds a team member to the demo tenant through the admin API, as the demo owner.</summary>
+    public async Task AddDemoAgent(string email, string password, string displayName)
+    {
+        using var http = new HttpClient { BaseAddress = GatewayUri };
+        var login = await http.PostAsJsonAsync("api/auth/login", new { tenantId = "demo", email = DemoEmail, password = DemoPassword });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/agents") { Content = JsonContent.Create(new { email, password, displayName, role = "agent" }) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Logs an agent into the console in <paramref name="page"/>.</summary>
+    public async Task LogInAgent(IPage page, string email, string password)
     {
         await page.GotoAsync(new Uri(GatewayUri, "agent/").ToString());
         await page.FillAsync("input[name=tenantId]", "demo");
-        await page.FillAsync("input[name=email]", DemoEmail);
-        await page.FillAsync("input[name=password]", DemoPassword);
+        await page.FillAsync("input[name=email]", email);
+        await page.FillAsync("input[name=password]", password);
         await page.ClickAsync("#login-form button[type=submit]");
         await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
     }
