@@ -14,7 +14,8 @@ public sealed class ScenarioRunnerTests
             if (stepTime > TimeSpan.Zero) await Task.Delay(stepTime, ctx.CancellationToken);
             else await Task.Yield();
             return StepResult.Ok(bytesSent: 3, bytesReceived: 5);
-        })]) { LoadSimulations = load, MaxCopies = 50 };
+        })])
+        { LoadSimulations = load, MaxCopies = 50 };
 
     private static Task<RunData> RunAsync(Scenario scenario, RunSettings? settings = null) =>
         new ScenarioRunner(scenario, settings ?? new RunSettings { Scenario = scenario.Name }, new SilentProgress()).RunAsync(null, CancellationToken.None);
@@ -82,7 +83,8 @@ public sealed class ScenarioRunnerTests
         {
             await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
             return StepResult.Ok();
-        }) { Timeout = TimeSpan.FromMilliseconds(100) }]) { LoadSimulations = [LoadSimulation.KeepConstant(1, TimeSpan.FromSeconds(1))] };
+        }) { Timeout = TimeSpan.FromMilliseconds(100) }])
+        { LoadSimulations = [LoadSimulation.KeepConstant(1, TimeSpan.FromSeconds(1))] };
 
         var data = await RunAsync(scenario);
 

@@ -58,7 +58,8 @@ public sealed class RelayScenario : IScenarioDefinition
             await sender.SendAsync(RelayPayload.Create(messageSize, ctx.Iteration), ctx.CancellationToken);
             var latency = await arrival.WaitAsync(ctx.CancellationToken);
             return StepResult.Ok(bytesSent: messageSize, bytesReceived: messageSize, latency: latency);
-        }) { Timeout = settings.StepTimeout };
+        })
+        { Timeout = settings.StepTimeout };
 
         return new Scenario(Name, [relay])
         {
