@@ -36,6 +36,8 @@ public static class BenchmarksDocument
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryGiB} GiB, {machine.Os}, {machine.Runtime}. Load generator and server on the same machine.");
         md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at the end of each run: {string.Join("; ", runs.Select(r => $"{r.Label} {r.Report.Meta.Machine.LoadAverage}"))}. Above 2 the machine was shared with other work and the numbers are noisier.");
+        md.AppendLine();
         md.AppendLine("| run | target | load | ok | failed | msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | msg/s vs relay | p99 vs relay | msg/s vs SignalR | p99 vs SignalR |");
         md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var relay = runs.FirstOrDefault(r => r.Label == RelayLabel).Report;

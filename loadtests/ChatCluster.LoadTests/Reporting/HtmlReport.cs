@@ -27,7 +27,7 @@ public static class HtmlReport
         html.Append(F($"<li>Load: {E(string.Join(", then ", m.LoadSimulations))}</li>"));
         html.Append(F($"<li>Targets: {E(string.Join(", ", m.Targets))}</li>"));
         html.Append(F($"<li>Processes: {m.Processes}; source addresses: {E(m.SourceAddresses.Count == 0 ? "OS default" : string.Join(", ", m.SourceAddresses))}</li>"));
-        html.Append(F($"<li>Machine: {E(m.Machine.Cpu)}, {m.Machine.Cores} cores, {m.Machine.MemoryGiB} GiB, {E(m.Machine.Os)}, {E(m.Machine.Runtime)}</li>"));
+        html.Append(F($"<li>Machine: {E(m.Machine.Cpu)}, {m.Machine.Cores} cores, {m.Machine.MemoryGiB} GiB, {E(m.Machine.Os)}, {E(m.Machine.Runtime)}; load average {E(m.Machine.LoadAverage)}</li>"));
         html.Append("</ul><h2>Summary</h2><table><tr>");
         foreach (var h in new[] { "step", "ok", "failed", "RPS", "min", "mean", "p50", "p75", "p95", "p99", "p99.9", "max", "sent", "received" })
             html.Append(F($"<th>{h}</th>"));
@@ -70,7 +70,7 @@ public static class HtmlReport
         ]));
         string[] categories = ["p50", "p75", "p95", "p99", "p99.9", "max"];
         html.Append(SvgChart.Bars("Latency percentiles", "milliseconds", categories,
-            all.Select((s, i) => new SvgChart.Series(s.Name, Palette[i % Palette.Length],
+            all.Select((s, i) => new SvgChart.Series(s == report.Iterations ? s.Name + " (iteration)" : s.Name, Palette[i % Palette.Length],
                 new[] { s.Latency.P50Ms, s.Latency.P75Ms, s.Latency.P95Ms, s.Latency.P99Ms, s.Latency.P999Ms, s.Latency.MaxMs }
                     .Select((v, k) => ((double)k, v)).ToList())).ToList()));
         html.Append(SvgChart.Lines("Active copies over time", "seconds", "copies",

@@ -18,7 +18,7 @@ public static class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture, $"- Processes: {m.Processes} (workers: {m.Workers}); source addresses: {(m.SourceAddresses.Count == 0 ? "OS default" : string.Join(", ", m.SourceAddresses))}");
         if (m.Options.Count > 0)
             md.AppendLine(CultureInfo.InvariantCulture, $"- Options: {string.Join(", ", m.Options.Select(o => $"{o.Key}={o.Value}"))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {m.Machine.Cpu}, {m.Machine.Cores} cores, {m.Machine.MemoryGiB} GiB, {m.Machine.Os}, {m.Machine.Runtime}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {m.Machine.Cpu}, {m.Machine.Cores} cores, {m.Machine.MemoryGiB} GiB, {m.Machine.Os}, {m.Machine.Runtime}; load average {m.Machine.LoadAverage}");
         md.AppendLine();
         md.AppendLine("## Summary");
         md.AppendLine();

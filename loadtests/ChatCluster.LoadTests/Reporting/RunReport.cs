@@ -48,14 +48,23 @@ public sealed record ReportMeta(
     Dictionary<string, string> Options,
     MachineInfo Machine);
 
-public sealed record MachineInfo(string Os, string Runtime, string Cpu, int Cores, double MemoryGiB)
+/// <param name="LoadAverage">1/5/15-minute load average when the report was built: on a shared machine it says how noisy the run was.</param>
+public sealed record MachineInfo(string Os, string Runtime, string Cpu, int Cores, double MemoryGiB, string LoadAverage)
 {
     public static MachineInfo Current() => new(
         System.Runtime.InteropServices.RuntimeInformation.OSDescription,
         System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
         CpuModel(),
         Environment.ProcessorCount,
-        Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1L << 30), 1));
+        Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1L << 30), 1),
+        LoadAverageNow());
+
+    private static string LoadAverageNow()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+        catch (UnauthorizedAccessException) { return "unknown"; }
+    }
 
     private static string CpuModel()
     {
