@@ -143,7 +143,7 @@ public sealed class LiveProgress : IProgressSink
             : string.Create(CultureInfo.InvariantCulture, $"{s.Scenario} · {s.ElapsedSeconds:0}/{s.TotalSeconds:0} s · {s.Phase} · copies {s.ActiveCopies}");
         table.Title(Markup.Escape(title));
         foreach (var column in new[] { "step", "ok", "failed", "RPS (last s)", "p50 ms", "p99 ms", "sent", "received" })
-            table.AddColumn(new TableColumn(column).RightAligned());
+            table.AddColumn(column == "step" ? new TableColumn(column) : new TableColumn(column).RightAligned());
         if (s is null) return table;
         foreach (var row in s.Rows)
         {

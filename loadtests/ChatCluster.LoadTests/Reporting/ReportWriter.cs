@@ -30,7 +30,7 @@ public static class ReportWriter
         var table = new Table().Border(TableBorder.Rounded)
             .Title(Markup.Escape($"{report.Meta.Title}: {report.Meta.DurationSeconds:0.#} s, {string.Join(" → ", report.Meta.LoadSimulations)}"));
         foreach (var column in new[] { "step", "ok", "failed", "RPS", "min", "mean", "p50", "p75", "p95", "p99", "p99.9", "max", "sent", "received" })
-            table.AddColumn(new TableColumn(column).RightAligned());
+            table.AddColumn(column == "step" ? new TableColumn(column) : new TableColumn(column).RightAligned());
         foreach (var s in report.Steps.Prepend(report.Iterations))
         {
             var l = s.Latency;

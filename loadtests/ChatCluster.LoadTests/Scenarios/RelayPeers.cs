@@ -155,6 +155,8 @@ public sealed class SignalRRelayPeer : RelayPeer
 
     public static async Task<SignalRRelayPeer> ConnectAsync(LoopbackConnector connector, Uri hubUrl, string pair, CancellationToken cancellationToken)
     {
+        // SignalR wants the hub's http(s) URL even when it will speak WebSockets.
+        if (hubUrl.Scheme is "ws" or "wss") hubUrl = new UriBuilder(hubUrl) { Scheme = hubUrl.Scheme == "ws" ? "http" : "https", Port = hubUrl.Port }.Uri;
         var connection = new HubConnectionBuilder()
             .WithUrl(hubUrl, options =>
             {
