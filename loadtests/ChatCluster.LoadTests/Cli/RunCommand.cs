@@ -1,0 +1,56 @@
+using ChatCluster.LoadTests.Distributed;
+using ChatCluster.LoadTests.Model;
+using ChatCluster.LoadTests.Network;
+using ChatCluster.LoadTests.Progress;
+using ChatCluster.LoadTests.Reporting;
+using ChatCluster.LoadTests.Running;
+using ChatCluster.LoadTests.Scenarios;
+using Spectre.Console;
+
+namespace ChatCluster.LoadTests.Cli;
+
+public sealed record RunOutcome(RunReport Report, string? ReportFolder);
+
+/// <summary>`&lt;scenario&gt; [options]`: provide targets, check they are loopback, run (here or over workers), report.</summary>
+public static class RunCommand
+{
+    public static async Task<RunOutcome> ExecuteAsync(IScenarioDefinition definition, RunSettings settings, CancellationToken cancellationToken, IAnsiConsole? console = null)
+    {
+        console ??= AnsiConsole.Console;
+        // Fail on a foreign target before starting anything.
+        foreach (var url in settings.Urls) await LoopbackGuard.EnsureLoopbackAsync(url, cancellationToken);
+        definition.Build(settings); // validates scenario options before a server is started
+
+        await using var lease = await definition.ProvideTargetsAsync(settings, cancellationToken);
+        settings = settings with { Urls = lease.Urls };
+        foreach (var url in settings.Urls) await LoopbackGuard.EnsureLoopbackAsync(url, cancellationToken);
+
+        RunData data;
+        await using (var progress = ProgressSinks.Create(settings.Progress))
+        {
+            if (settings.Workers > 1)
+            {
+                data = await Coordinator.RunAsync(settings with { WorkerCount = settings.Workers }, progress, cancellationToken);
+            }
+            else
+            {
+                var runner = new ScenarioRunner(definition.Build(settings), settings, progress);
+                data = await runner.RunAsync(null, cancellationToken);
+            }
+        }
+
+        var report = RunReport.Build(data, settings, $"{definition.Name} → {lease.Label}");
+        string? folder = null;
+        if (settings.WriteReport)
+        {
+            folder = settings.ReportFolder ?? ReportWriter.DefaultFolder(definition.Name);
+            await ReportWriter.WriteAsync(report, folder);
+        }
+        if (settings.Progress != ProgressMode.None)
+        {
+            ReportWriter.PrintSummary(report, console);
+            if (folder is not null) console.MarkupLine($"reports: [link]{Markup.Escape(Path.GetFullPath(folder))}[/]");
+        }
+        return new RunOutcome(report, folder);
+    }
+}

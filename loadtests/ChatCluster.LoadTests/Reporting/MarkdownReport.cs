@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+
+namespace ChatCluster.LoadTests.Reporting;
+
+public static class MarkdownReport
+{
+    public static string Render(RunReport report)
+    {
+        var m = report.Meta;
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# Load test: {m.Title}");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Scenario: `{m.Scenario}`, started {m.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, measured {m.DurationSeconds:0.###} s");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Command: `{m.Command}`");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Load: {string.Join(", then ", m.LoadSimulations)}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Targets: {string.Join(", ", m.Targets)}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Processes: {m.Processes} (workers: {m.Workers}); source addresses: {(m.SourceAddresses.Count == 0 ? "OS default" : string.Join(", ", m.SourceAddresses))}");
+        if (m.Options.Count > 0)
+            md.AppendLine(CultureInfo.InvariantCulture, $"- Options: {string.Join(", ", m.Options.Select(o => $"{o.Key}={o.Value}"))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {m.Machine.Cpu}, {m.Machine.Cores} cores, {m.Machine.MemoryGiB} GiB, {m.Machine.Os}, {m.Machine.Runtime}; load average {m.Machine.LoadAverage}");
+        md.AppendLine();
+        md.AppendLine("## Summary");
+        md.AppendLine();
+        md.AppendLine(SummaryTable(report));
+        md.AppendLine("Latencies in milliseconds, of successful executions only. RPS = ok per second over the measured duration.");
+        md.AppendLine();
+        var failing = report.Steps.Prepend(report.Iterations).Where(s => s.Errors.Count > 0).ToList();
+        if (failing.Count > 0 || report.CopyInitFailures.Count > 0)
+        {
+            md.AppendLine("## Errors");
+            md.AppendLine();
+            md.AppendLine("| where | error code | count |");
+            md.AppendLine("| --- | --- | ---: |");
+            foreach (var s in failing)
+                foreach (var e in s.Errors)
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Name} | `{e.Code}` | {e.Count} |");
+            foreach (var (code, count) in report.CopyInitFailures)
+                md.AppendLine(CultureInfo.InvariantCulture, $"| copy init | `{code}` | {count} |");
+            md.AppendLine();
+        }
+        md.AppendLine("## Over time (iterations)");
+        md.AppendLine();
+        md.AppendLine("| s | ok/s | failed | copies | p50 | p95 | p99 | max |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var p in report.Iterations.TimeSeries)
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {p.Second} | {p.OkPerSecond:0} | {p.Failed} | {p.ActiveCopies} | {StatsReport.Ms(p.P50Ms)} | {StatsReport.Ms(p.P95Ms)} | {StatsReport.Ms(p.P99Ms)} | {StatsReport.Ms(p.MaxMs)} |");
+        return md.ToString();
+    }
+
+    public static string SummaryTable(RunReport report)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("| step | ok | failed | RPS | min | mean | p50 | p75 | p95 | p99 | p99.9 | max | sent | received |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var s in report.Steps.Prepend(report.Iterations))
+        {
+            var l = s.Latency;
+            var name = s == report.Iterations ? $"**{s.Name}** (iteration)" : s.Name;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {s.Ok} | {s.Failed} | {s.OkPerSecond:0.0} | {StatsReport.Ms(l.MinMs)} | {StatsReport.Ms(l.MeanMs)} | {StatsReport.Ms(l.P50Ms)} | {StatsReport.Ms(l.P75Ms)} | {StatsReport.Ms(l.P95Ms)} | {StatsReport.Ms(l.P99Ms)} | {StatsReport.Ms(l.P999Ms)} | {StatsReport.Ms(l.MaxMs)} | {Progress.ProgressSinks.Bytes(s.BytesSent)} | {Progress.ProgressSinks.Bytes(s.BytesReceived)} |");
+        }
+        return md.ToString();
+    }
+}

@@ -1,0 +1,26 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+
+namespace ChatCluster.LoadTests.Running;
+
+/// <summary>Short, groupable error codes for exceptions a step or copy initialisation threw.</summary>
+public static class ErrorCodes
+{
+    public const string Timeout = "timeout";
+    public const string Cancelled = "cancelled";
+    public const string NoFreeCopy = "no_free_copy";
+
+    public static string From(Exception ex) => ex switch
+    {
+        AggregateException { InnerException: { } inner } => From(inner),
+        WebSocketException ws when ws.InnerException is SocketException se => $"socket:{se.SocketErrorCode}",
+        WebSocketException ws when ws.InnerException is HttpRequestException hr => From(hr),
+        WebSocketException ws => $"ws:{ws.WebSocketErrorCode}",
+        SocketException se => $"socket:{se.SocketErrorCode}",
+        HttpRequestException { StatusCode: { } status } => $"http:{(int)status}",
+        HttpRequestException { InnerException: SocketException se } => $"socket:{se.SocketErrorCode}",
+        HttpRequestException hr => $"http:{hr.HttpRequestError}",
+        OperationCanceledException => Cancelled,
+        _ => ex.GetType().Name,
+    };
+}
