@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole ChatCluster test suite. Installs and starts what the tests need (PostgreSQL, Redis,
 # Chromium, from Debian's packages) when they are missing, then prints "N passed, N failed".
+# Test projects run one after another (-m:1): on a 2-core machine, browser, cluster and load-test
+# smoke tests running side by side starve each other.
 # Usage: scripts/test.sh [extra dotnet test arguments]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +46,7 @@ say "testing"
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 log="$results/dotnet-test.log"
-dotnet test ChatCluster.sln -c Release --no-build -nologo --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$log"
+dotnet test ChatCluster.sln -c Release --no-build -nologo -m:1 --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # One closing line over every test assembly: "N passed, N failed".
