@@ -37,6 +37,7 @@ public static class SiloSetup
         }
 
         silo.AddChatStreams(options);
+        silo.AddChatRetention(configuration);
         return silo;
     }
 

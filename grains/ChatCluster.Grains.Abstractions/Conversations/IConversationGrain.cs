@@ -1,3 +1,5 @@
+using ChatCluster.Privacy;
+
 namespace ChatCluster.Conversations;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ChatCluster.Conversations;
 /// Assigns each accepted message the next per-conversation sequence number and publishes every change
 /// on the conversation's stream.
 /// </summary>
-public interface IConversationGrain : IGrainWithStringKey
+public interface IConversationGrain : IGrainWithStringKey, IRetainedData
 {
     /// <summary>Opens the conversation for <paramref name="visitor"/>; idempotent for the same visitor.</summary>
     Task<ConversationSummary> Start(Participant visitor, ConversationContact contact);

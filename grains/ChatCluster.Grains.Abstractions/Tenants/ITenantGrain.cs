@@ -1,3 +1,6 @@
+using ChatCluster.Privacy;
+using Orleans.Concurrency;
+
 namespace ChatCluster.Tenants;
 
 /// <summary>An organisation using ChatCluster (T1). Keyed by tenant id.</summary>
@@ -24,6 +27,22 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Looks an agent up by login email, for password verification in the gateway.</summary>
     Task<AgentCredentials?> FindCredentials(string email);
+
+    /// <summary>
+    /// The retention policy in force and any tenant-wide hold (R1, R4); the default policy for a tenant that
+    /// never chose one. Interleaves, so data holders can ask while the tenant is busy.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<RetentionRules> GetRetentionRules();
+
+    /// <summary>Sets the retention policy (validated against the silo's bounds) and re-applies it to existing data.</summary>
+    Task<RetentionRules> SetRetentionPolicy(RetentionPolicy policy, string actor);
+
+    /// <summary>Places a hold on all of the tenant's data (R4).</summary>
+    Task<RetentionRules> PlaceHold(string reason, string actor);
+
+    /// <summary>Lifts the tenant-wide hold; overdue data is then deleted at once.</summary>
+    Task<RetentionRules> LiftHold(string actor);
 }
 
 /// <summary>Maps a public site key to its tenant, so a widget hello needs only the key.</summary>

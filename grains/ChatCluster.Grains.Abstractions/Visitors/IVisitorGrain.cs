@@ -1,10 +1,12 @@
+using ChatCluster.Privacy;
+
 namespace ChatCluster.Visitors;
 
 /// <summary>
 /// An anonymous website visitor (W3, W4). Keyed by <c>{tenantId}/{visitorId}</c>. Holds the visitor's
 /// personal data — optional name and email, and the technical data of the connection — and nothing else.
 /// </summary>
-public interface IVisitorGrain : IGrainWithStringKey
+public interface IVisitorGrain : IGrainWithStringKey, IRetainedData
 {
     /// <summary>First hello: creates the visitor and returns the secret half of its token (only once).</summary>
     Task<string> Register(ConnectionDetails connection);

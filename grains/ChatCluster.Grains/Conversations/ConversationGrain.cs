@@ -1,16 +1,20 @@
 using System.Text;
 using ChatCluster.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Inbox;
+using ChatCluster.Privacy;
+using ChatCluster.Tenants;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
 namespace ChatCluster.Grains.Conversations;
 
-public sealed class ConversationGrain(
+public sealed partial class ConversationGrain(
     [PersistentState("conversation", StorageNames.Chat)] IPersistentState<ConversationState> state,
     IConversationLog log,
     TimeProvider time,
-    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
+    RetentionClock retention,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
     private readonly List<ChatMessage> messages = [];
     private readonly Dictionary<string, ChatMessage> byClientId = new(StringComparer.Ordinal);
@@ -51,7 +55,10 @@ public sealed class ConversationGrain(
             StartedAt = now,
             LastActivityAt = now,
         };
+        state.State.Retention.Adopt(await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetRetentionRules());
         await state.WriteStateAsync();
+        await StartRetention();
+        _ = GrainFactory.Count(tenantId, now, StatsEventKind.ConversationStarted);
         await AnnounceStatus(visitor);
         return Summary();
     }
@@ -79,6 +86,7 @@ public sealed class ConversationGrain(
         var message = new ChatMessage(LastSeq + 1, clientMessageId, sender, text, time.GetUtcNow());
         await log.Append(key, message); // durable from here on: the ack may be sent
         Remember(message);
+        await CountMessage(message);
 
         if (sender.IsAgent && state.State.Status == ConversationStatus.Open)
         {
@@ -149,6 +157,7 @@ public sealed class ConversationGrain(
         state.State.ClosedAt = time.GetUtcNow();
         state.State.LastActivityAt = state.State.ClosedAt.Value;
         await state.WriteStateAsync();
+        _ = GrainFactory.Count(tenantId, state.State.ClosedAt.Value, StatsEventKind.Resolved, state.State.ClosedAt.Value - state.State.StartedAt);
         await AnnounceStatus(by);
         return Summary();
     }
@@ -224,4 +233,10 @@ public sealed class ConversationState
     [Id(7)] public DateTimeOffset LastActivityAt { get; set; }
     [Id(8)] public DateTimeOffset? ClosedAt { get; set; }
     [Id(9)] public Dictionary<string, ReadMark> ReadMarks { get; set; } = [];
+    [Id(10)] public RetentionState Retention { get; set; } = new();
+    [Id(11)] public DateTimeOffset? FirstResponseAt { get; set; }
+
+    /// <summary>After expiry, when the tenant allows it, the only trace of the contact (R2): <c>j***@e***.com</c>.</summary>
+    [Id(12)] public string? RedactedEmail { get; set; }
+    [Id(13)] public DateTimeOffset? ExpiredAt { get; set; }
 }

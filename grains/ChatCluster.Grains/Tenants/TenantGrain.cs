@@ -1,10 +1,14 @@
+using ChatCluster.Grains.Privacy;
+using ChatCluster.Privacy;
 using ChatCluster.Tenants;
+using Microsoft.Extensions.Options;
 
 namespace ChatCluster.Grains.Tenants;
 
-public sealed class TenantGrain(
+public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Chat)] IPersistentState<TenantState> state,
-    TimeProvider time) : Grain, ITenantGrain
+    TimeProvider time,
+    IOptions<RetentionOptions> retention) : Grain, ITenantGrain
 {
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -113,6 +117,8 @@ public sealed class TenantState
     [Id(3)] public List<string> AllowedOrigins { get; set; } = [];
     [Id(4)] public Dictionary<string, AgentRecord> Agents { get; set; } = [];
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(6)] public RetentionPolicy? RetentionPolicy { get; set; }
+    [Id(7)] public LegalHold? Hold { get; set; }
 }
 
 [GenerateSerializer]

@@ -1,20 +1,25 @@
 using System.Security.Cryptography;
 using System.Text;
+using ChatCluster.Grains.Privacy;
+using ChatCluster.Tenants;
 using ChatCluster.Visitors;
 
 namespace ChatCluster.Grains.Visitors;
 
-public sealed class VisitorGrain(
+public sealed partial class VisitorGrain(
     [PersistentState("visitor", StorageNames.Chat)] IPersistentState<VisitorState> state,
-    TimeProvider time) : Grain, IVisitorGrain
+    TimeProvider time,
+    RetentionClock retention) : Grain, IVisitorGrain, IRemindable
 {
     public const int MaxNameLength = 100;
 
     private string VisitorId => GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
 
+    private string TenantId => GrainKeys.Split(this.GetPrimaryKeyString()).TenantId;
+
     public async Task<string> Register(ConnectionDetails connection)
     {
-        if (state.State.Registered) throw ChatRuleException.Conflict("This visitor is already registered.");
+        if (state.State.Registered || state.State.ErasedAt is not null) throw ChatRuleException.Conflict("This visitor is already registered.");
         var secret = Ids.Random(20);
         var now = time.GetUtcNow();
         state.State = new VisitorState
@@ -25,7 +30,9 @@ public sealed class VisitorGrain(
             FirstSeenAt = now,
             LastSeenAt = now,
         };
+        state.State.Retention.Adopt(await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetRetentionRules());
         await state.WriteStateAsync();
+        await StartRetention();
         return secret;
     }
 
@@ -89,4 +96,8 @@ public sealed class VisitorState
     [Id(5)] public List<string> ConversationIds { get; set; } = [];
     [Id(6)] public DateTimeOffset FirstSeenAt { get; set; }
     [Id(7)] public DateTimeOffset LastSeenAt { get; set; }
+    [Id(8)] public RetentionState Retention { get; set; } = new();
+
+    /// <summary>Set by erasure (R5); the state then holds nothing else, so a repeated erasure is recognised.</summary>
+    [Id(9)] public DateTimeOffset? ErasedAt { get; set; }
 }

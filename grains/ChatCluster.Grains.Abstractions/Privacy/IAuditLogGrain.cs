@@ -1,0 +1,41 @@
+namespace ChatCluster.Privacy;
+
+/// <summary>
+/// The append-only audit log of one tenant and one UTC day (R7), keyed by <see cref="DayKeys.For(string, DateTimeOffset)"/>.
+/// Entries name subjects only by pseudonymous id (<c>visitor:v_…</c>, <c>conversation:c_…</c>), never by
+/// personal data.
+/// </summary>
+public interface IAuditLogGrain : IGrainWithStringKey
+{
+    /// <summary>Appends <paramref name="entry"/>; returns once it is durable.</summary>
+    Task Append(AuditEntry entry);
+
+    Task<IReadOnlyList<AuditEntry>> List();
+}
+
+[GenerateSerializer]
+public enum AuditAction
+{
+    RetentionPolicyChanged = 0,
+    HoldPlaced = 1,
+    HoldLifted = 2,
+    ConversationExpired = 3,
+    VisitorExpired = 4,
+    ConversationErased = 5,
+    VisitorErased = 6,
+    ErasureRefused = 7,
+}
+
+/// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>
+/// <param name="Subject"><c>tenant</c>, <c>visitor:{id}</c> or <c>conversation:{id}</c>.</param>
+/// <param name="Detail">Non-personal detail (a period, a count); never names, emails, addresses or text.</param>
+[GenerateSerializer, Immutable]
+public sealed record AuditEntry(DateTimeOffset At, string Actor, AuditAction Action, string Subject, string? Detail = null)
+{
+    public const string RetentionActor = "system:retention";
+
+    public static string Agent(string agentId) => "agent:" + agentId;
+    public static string VisitorSubject(string visitorId) => "visitor:" + visitorId;
+    public static string ConversationSubject(string conversationId) => "conversation:" + conversationId;
+    public const string TenantSubject = "tenant";
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Orleans.Concurrency;
+
+namespace ChatCluster.Privacy;
+
+/// <summary>
+/// Anonymised statistics of one tenant and one UTC day (R2, A1), kept indefinitely. Keyed by
+/// <see cref="DayKeys.For"/>. It only ever receives counts and durations: no id, name, text or address
+/// that could lead back to a person.
+/// </summary>
+public interface IDailyStatsGrain : IGrainWithStringKey
+{
+    [OneWay]
+    Task Record(StatsEvent e);
+
+    Task<DailyStats> Get();
+}
+
+[GenerateSerializer]
+public enum StatsEventKind
+{
+    ConversationStarted = 0,
+    VisitorMessage = 1,
+    AgentMessage = 2,
+    FirstResponse = 3,
+    Resolved = 4,
+    Expired = 5,
+    Erased = 6,
+}
+
+/// <summary>Something countable happened; <see cref="Duration"/> is set for first response and resolution.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default);
+
+[GenerateSerializer, Immutable]
+public sealed record DailyStats(
+    string Day,
+    long ConversationsStarted,
+    long VisitorMessages,
+    long AgentMessages,
+    long FirstResponses,
+    double FirstResponseSecondsTotal,
+    long Resolved,
+    double ResolutionSecondsTotal,
+    long Expired,
+    long Erased);
+
+/// <summary>Keys of per-tenant-per-day grains: <c>{tenantId}/{yyyy-MM-dd}</c> (UTC).</summary>
+public static class DayKeys
+{
+    public const string Format = "yyyy-MM-dd";
+
+    public static string For(string tenantId, DateOnly day) => $"{tenantId}/{day.ToString(Format, CultureInfo.InvariantCulture)}";
+
+    public static string For(string tenantId, DateTimeOffset at) => For(tenantId, DateOnly.FromDateTime(at.UtcDateTime));
+
+    public static bool TryParseDay(string? text, out DateOnly day) =>
+        DateOnly.TryParseExact(text, Format, CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
+}

@@ -1,0 +1,34 @@
+using Orleans.Concurrency;
+
+namespace ChatCluster.Privacy;
+
+/// <summary>
+/// Which conversations and visitors of a tenant still hold personal data. Keyed by tenant id. It exists so a
+/// policy change or a tenant hold reaches existing data at once; each holder's own reminder re-reads the
+/// tenant's rules too, so a lost registration only delays a change to the holder's next check.
+/// </summary>
+public interface IRetentionRegistryGrain : IGrainWithStringKey
+{
+    [OneWay]
+    Task Add(RetainedSubject subject);
+
+    [OneWay]
+    Task Remove(RetainedSubject subject);
+
+    /// <summary>Sends <paramref name="rules"/> to every registered holder, in the background.</summary>
+    [OneWay]
+    Task ApplyRules(RetentionRules rules);
+
+    Task<int> Count();
+}
+
+[GenerateSerializer]
+public enum RetainedKind
+{
+    Conversation = 0,
+    Visitor = 1,
+}
+
+/// <summary>A holder of personal data, by kind and local id (the tenant is the registry's key).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RetainedSubject(RetainedKind Kind, string LocalId);

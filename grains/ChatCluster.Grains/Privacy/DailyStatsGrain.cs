@@ -1,0 +1,71 @@
+using ChatCluster.Privacy;
+
+namespace ChatCluster.Grains.Privacy;
+
+/// <summary>
+/// Counters of one tenant-day. Events arrive one-way from conversations; the grain writes its state at most
+/// every <see cref="FlushInterval"/> and on deactivation, so a busy tenant costs no write per message. A
+/// crash can lose the last seconds of counts: statistics are approximate, personal data never depends on them.
+/// </summary>
+public sealed class DailyStatsGrain(
+    [PersistentState("stats", StorageNames.Chat)] IPersistentState<DailyStatsState> state) : Grain, IDailyStatsGrain
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
+
+    private bool dirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(Flush, FlushInterval, FlushInterval);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush();
+
+    public Task Record(StatsEvent e)
+    {
+        var s = state.State;
+        switch (e.Kind)
+        {
+            case StatsEventKind.ConversationStarted: s.ConversationsStarted++; break;
+            case StatsEventKind.VisitorMessage: s.VisitorMessages++; break;
+            case StatsEventKind.AgentMessage: s.AgentMessages++; break;
+            case StatsEventKind.FirstResponse: s.FirstResponses++; s.FirstResponseSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
+            case StatsEventKind.Resolved: s.Resolved++; s.ResolutionSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
+            case StatsEventKind.Expired: s.Expired++; break;
+            case StatsEventKind.Erased: s.Erased++; break;
+            default: return Task.CompletedTask;
+        }
+        dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task<DailyStats> Get()
+    {
+        var s = state.State;
+        var day = GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
+        return Task.FromResult(new DailyStats(day, s.ConversationsStarted, s.VisitorMessages, s.AgentMessages, s.FirstResponses,
+            s.FirstResponseSecondsTotal, s.Resolved, s.ResolutionSecondsTotal, s.Expired, s.Erased));
+    }
+
+    private async Task Flush()
+    {
+        if (!dirty) return;
+        dirty = false;
+        await state.WriteStateAsync();
+    }
+}
+
+[GenerateSerializer]
+public sealed class DailyStatsState
+{
+    [Id(0)] public long ConversationsStarted { get; set; }
+    [Id(1)] public long VisitorMessages { get; set; }
+    [Id(2)] public long AgentMessages { get; set; }
+    [Id(3)] public long FirstResponses { get; set; }
+    [Id(4)] public double FirstResponseSecondsTotal { get; set; }
+    [Id(5)] public long Resolved { get; set; }
+    [Id(6)] public double ResolutionSecondsTotal { get; set; }
+    [Id(7)] public long Expired { get; set; }
+    [Id(8)] public long Erased { get; set; }
+}

@@ -1,0 +1,113 @@
+using ChatCluster.Conversations;
+using ChatCluster.Privacy;
+using ChatCluster.Tenants;
+using ChatCluster.Visitors;
+
+namespace ChatCluster.Grains.Privacy;
+
+/// <summary>
+/// Carries out a tenant's erasures and holds. It keeps no state of its own: the subjects delete their own data,
+/// the audit log records what happened. One activation per tenant serialises erasures of that tenant.
+/// </summary>
+public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtectionGrain
+{
+    private string TenantId => this.GetPrimaryKeyString();
+
+    public async Task<ErasureReport> EraseVisitor(string visitorId, string actor)
+    {
+        var visitor = Visitor(visitorId);
+        var status = await visitor.GetRetention();
+        if (status.ErasedAt is { } erasedAt) return new ErasureReport(visitorId, AlreadyErased: true, 0, erasedAt);
+        var profile = await visitor.GetProfile()
+                      ?? throw ChatRuleException.NotFound($"Visitor '{visitorId}'"); // never existed here, or retention already deleted it
+
+        // Check every hold before deleting anything, so a refused erasure leaves nothing half-deleted.
+        var rules = await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetRetentionRules();
+        var conversations = profile.ConversationIds.Select(id => GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, id))).ToList();
+        var statuses = await Task.WhenAll(conversations.Select(c => c.GetRetention()));
+        var held = rules.TenantHold is not null ? "the whole tenant"
+            : status.Hold is not null ? "this visitor"
+            : statuses.Any(s => s.Hold is not null) ? "a conversation of this visitor"
+            : null;
+        if (held is not null)
+        {
+            await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.ErasureRefused,
+                AuditEntry.VisitorSubject(visitorId), "legal hold"));
+            throw ChatRuleException.Conflict($"Nothing was erased: {held} is under a legal hold. Lift the hold first (R4).");
+        }
+
+        var erased = 0;
+        foreach (var conversation in conversations)
+        {
+            if (await conversation.Erase(actor)) erased++;
+        }
+        await visitor.Erase(actor);
+        return new ErasureReport(visitorId, AlreadyErased: false, erased, time.GetUtcNow());
+    }
+
+    public async Task<HoldReport> PlaceHold(HoldScope scope, string? subjectId, string reason, string actor)
+    {
+        reason = reason?.Trim() ?? "";
+        if (reason.Length == 0) throw ChatRuleException.Invalid("A legal hold needs a reason.");
+        if (reason.Length > LegalHold.MaxReasonLength) throw ChatRuleException.Invalid($"A hold's reason is at most {LegalHold.MaxReasonLength} characters.");
+
+        HoldReport report;
+        if (scope == HoldScope.Tenant)
+        {
+            var rules = await GrainFactory.GetGrain<ITenantGrain>(TenantId).PlaceHold(reason, actor);
+            report = new HoldReport(scope, null, rules.TenantHold, HoldsPersonalData: true);
+        }
+        else
+        {
+            var subject = Subject(scope, subjectId);
+            var before = await subject.GetRetention();
+            if (!before.HoldsPersonalData) throw ChatRuleException.NotFound($"{scope} '{subjectId}'");
+            var status = await subject.PlaceHold(new LegalHold(reason, actor, time.GetUtcNow()));
+            report = new HoldReport(scope, subjectId, status.Hold, status.HoldsPersonalData);
+        }
+        // The reason is kept with the hold, not copied into the audit log: it is free text and could name someone.
+        await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.HoldPlaced, AuditSubject(scope, subjectId)));
+        return report;
+    }
+
+    public async Task<HoldReport> LiftHold(HoldScope scope, string? subjectId, string actor)
+    {
+        HoldReport report;
+        if (scope == HoldScope.Tenant)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(TenantId).LiftHold(actor);
+            report = new HoldReport(scope, null, null, HoldsPersonalData: true);
+        }
+        else
+        {
+            var subject = Subject(scope, subjectId);
+            var before = await subject.GetRetention();
+            if (!before.HoldsPersonalData) throw ChatRuleException.NotFound($"{scope} '{subjectId}'");
+            var rules = await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetRetentionRules();
+            var status = await subject.LiftHold(rules);
+            report = new HoldReport(scope, subjectId, status.Hold, status.HoldsPersonalData);
+        }
+        await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.HoldLifted, AuditSubject(scope, subjectId)));
+        return report;
+    }
+
+    private IVisitorGrain Visitor(string visitorId) =>
+        Ids.IsLocalId(visitorId)
+            ? GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(TenantId, visitorId))
+            : throw ChatRuleException.NotFound($"Visitor '{visitorId}'");
+
+    private IRetainedData Subject(HoldScope scope, string? subjectId)
+    {
+        if (subjectId is null || !Ids.IsLocalId(subjectId)) throw ChatRuleException.NotFound($"{scope} '{subjectId}'");
+        return scope == HoldScope.Visitor
+            ? GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(TenantId, subjectId))
+            : GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, subjectId));
+    }
+
+    private static string AuditSubject(HoldScope scope, string? subjectId) => scope switch
+    {
+        HoldScope.Visitor => AuditEntry.VisitorSubject(subjectId!),
+        HoldScope.Conversation => AuditEntry.ConversationSubject(subjectId!),
+        _ => AuditEntry.TenantSubject,
+    };
+}
