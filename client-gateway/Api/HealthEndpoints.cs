@@ -1,6 +1,10 @@
 namespace ChatCluster.Gateway.Api;
 
-/// <summary><c>GET /health</c>: 200 only when this gateway can reach the cluster.</summary>
+/// <summary>
+/// <c>GET /health</c>: 200 only when this gateway can reach the cluster. With Redis presence configured
+/// it also reports Redis; Redis being down makes the gateway <c>degraded</c> (still 200: chat works,
+/// presence does not cross gateways) rather than unhealthy.
+/// </summary>
 public static class HealthEndpoints
 {
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
@@ -11,16 +15,20 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> Check(IClusterClient grains, Sockets.ConnectionRegistry connections)
+    private static async Task<IResult> Check(IClusterClient grains, Sockets.ConnectionRegistry connections, IServiceProvider services)
     {
+        var redisBus = services.GetService<Presence.RedisPresenceBus>();
+        var redisUp = redisBus is null ? (bool?)null : await redisBus.Ping(ProbeTimeout) is not null;
+        var redis = redisUp switch { null => "not configured", true => "reachable", false => "unreachable" };
         try
         {
             var at = await grains.GetGrain<IClusterProbeGrain>(0).Ping().WaitAsync(ProbeTimeout);
-            return Results.Ok(new { status = "healthy", cluster = "reachable", clusterTime = at, connections = connections.Count });
+            var status = redisUp == false ? "degraded" : "healthy";
+            return Results.Ok(new { status, cluster = "reachable", redis, clusterTime = at, connections = connections.Count });
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
         {
-            return Results.Json(new { status = "unhealthy", cluster = "unreachable", error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new { status = "unhealthy", cluster = "unreachable", redis, error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

@@ -1,4 +1,6 @@
 using ChatCluster.Silo.Hosting;
+using ChatCluster.Silo.Hosting.Database;
+using Orleans.Configuration;
 
 namespace ChatCluster.Gateway.Hosting;
 
@@ -19,11 +21,39 @@ public static class ClusterConnection
                 var silo = builder.Configuration.GetSection(ChatSiloOptions.Section).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
                 builder.UseOrleansClient(client =>
                 {
-                    client.UseLocalhostClustering(silo.GatewayPort, silo.ServiceId, silo.ClusterId);
+                    UseClustering(client, silo, builder.Configuration);
                     client.AddMemoryStreams(ChatStreams.Provider);
                 });
                 break;
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Silos found through PostgreSQL membership when <c>ChatCluster:Postgres:ConnectionString</c> is set
+    /// (cluster mode), the local silo's gateway port otherwise.
+    /// </summary>
+    private static void UseClustering(IClientBuilder client, ChatSiloOptions silo, IConfiguration configuration)
+    {
+        var connectionString = configuration[PostgresOptions.ConnectionStringKey];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            client.UseLocalhostClustering(silo.GatewayPort, silo.ServiceId, silo.ClusterId);
+            return;
+        }
+
+        var postgres = configuration.ReadPostgresOptions();
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = silo.ClusterId;
+            o.ServiceId = silo.ServiceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = PostgresOptions.Invariant;
+            o.ConnectionString = postgres.ConnectionString;
+        });
+        // A dead silo's gateway drops out of the list within seconds (docs/architecture.md, "Noticing a dead silo").
+        client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = FailureDetection.GatewayListRefreshPeriod);
     }
 }

@@ -35,8 +35,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddChatClusterConnection(gateway);
         builder.Services.AddSingleton<Feeds>();
-        builder.Services.AddSingleton<IPresenceBus, LocalPresenceBus>();
-        builder.Services.AddSingleton<PresenceTracker>();
+        builder.Services.AddChatPresence(builder.Configuration);
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<SelfOrigins>();
         builder.Services.AddSingleton<ChatServices>();

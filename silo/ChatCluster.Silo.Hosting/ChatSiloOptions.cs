@@ -26,6 +26,12 @@ public sealed class ChatSiloOptions
     /// <summary>Orleans cluster id; silos and gateways of one cluster share it.</summary>
     public string ClusterId { get; set; } = "chatcluster";
 
+    /// <summary>
+    /// The IP address other silos and gateways reach this silo on (Postgres storage only). Empty:
+    /// the machine's first non-loopback address. <c>127.0.0.1</c> for a cluster on one machine.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
     public string ServiceId { get; set; } = "chatcluster";
 
     /// <summary>

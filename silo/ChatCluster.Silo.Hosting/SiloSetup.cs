@@ -31,9 +31,12 @@ public static class SiloSetup
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
                 silo.AddChatClusterInMemoryProviders();
                 break;
+            case StorageKind.Postgres:
+                silo.AddChatClusterPostgres(options, configuration.ReadPostgresOptions());
+                break;
             default:
                 throw new InvalidOperationException(
-                    $"ChatCluster:Silo:Storage = {options.Storage} is not available in this build; use Memory.");
+                    $"ChatCluster:Silo:Storage = {options.Storage} is not a storage kind; use Memory or Postgres.");
         }
 
         silo.AddChatStreams(options);

@@ -1,10 +1,15 @@
+using ChatCluster.Silo;
 using ChatCluster.Silo.Hosting;
 
 // A standalone ChatCluster silo. Cluster mode (PostgreSQL membership, several silos) is configured
-// through ChatCluster:Silo; see README.md.
+// through ChatCluster:Silo and ChatCluster:Postgres; see docs/cluster.md.
+// `-- migrate` applies the database schema and exits instead.
 var builder = WebApplication.CreateBuilder(args);
+if (args.Length > 0 && args[0] == MigrateCommand.Name) return await MigrateCommand.Run(builder.Configuration);
+
 builder.UseOrleans(silo => silo.AddChatClusterSilo(builder.Configuration));
 
 var app = builder.Build();
-app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
-app.Run();
+app.MapSiloHealth();
+await app.RunAsync();
+return 0;

@@ -1,0 +1,87 @@
+namespace ChatCluster.Gateway.Presence;
+
+/// <summary>
+/// One tenant's presence as this gateway knows it: what each gateway reports, merged per subject
+/// (online anywhere beats away beats offline), with local watchers told about every change of the
+/// merged status. Used by <see cref="RedisPresenceBus"/>, where a subject may be connected to
+/// several gateways at once.
+/// </summary>
+internal sealed class PresenceView(string tenantId)
+{
+    private readonly object gate = new();
+    private readonly Dictionary<string, Dictionary<(PresenceScope, string), PresenceEntry>> byGateway = new(StringComparer.Ordinal);
+    private readonly LocalPresenceBus.TenantPresence merged = new();
+
+    public IReadOnlyCollection<PresenceEntry> Snapshot() => merged.Snapshot();
+
+    public IDisposable Watch(Action<PresenceEntry> onChange) => merged.Watch(onChange);
+
+    /// <summary>What <paramref name="gatewayId"/> reports now, offline entries excluded.</summary>
+    public List<PresenceEntry> ReportedBy(string gatewayId)
+    {
+        lock (gate) return byGateway.TryGetValue(gatewayId, out var entries) ? [.. entries.Values] : [];
+    }
+
+    public IReadOnlyCollection<string> Gateways()
+    {
+        lock (gate) return [.. byGateway.Keys];
+    }
+
+    /// <summary>One subject's change as reported by one gateway.</summary>
+    public void Set(string gatewayId, PresenceEntry entry)
+    {
+        lock (gate)
+        {
+            if (!byGateway.TryGetValue(gatewayId, out var entries)) byGateway[gatewayId] = entries = [];
+            var key = (entry.Scope, entry.SubjectId);
+            if (entry.Status == PresenceStatus.Offline) entries.Remove(key);
+            else entries[key] = entry;
+            if (entries.Count == 0) byGateway.Remove(gatewayId);
+            Publish([key]);
+        }
+    }
+
+    /// <summary>Everything <paramref name="gatewayId"/> reports, replacing what it reported before (a full sync).</summary>
+    public void Replace(string gatewayId, IEnumerable<PresenceEntry> reported)
+    {
+        lock (gate)
+        {
+            var before = byGateway.TryGetValue(gatewayId, out var old) ? old.Keys.ToList() : [];
+            var entries = reported.Where(e => e.Status != PresenceStatus.Offline).ToDictionary(e => (e.Scope, e.SubjectId));
+            if (entries.Count == 0) byGateway.Remove(gatewayId);
+            else byGateway[gatewayId] = entries;
+            Publish([.. before.Union(entries.Keys)]);
+        }
+    }
+
+    private void Publish(IEnumerable<(PresenceScope Scope, string Subject)> subjects)
+    {
+        var current = merged.Snapshot().ToDictionary(e => (e.Scope, e.SubjectId));
+        foreach (var subject in subjects)
+        {
+            var next = Merge(subject);
+            var was = current.GetValueOrDefault(subject);
+            if (was?.Status == next.Status && was?.DisplayName == next.DisplayName) continue;
+            if (was is null && next.Status == PresenceStatus.Offline) continue;
+            merged.Apply(next.Status == PresenceStatus.Offline ? next with { DisplayName = was?.DisplayName } : next);
+        }
+    }
+
+    private PresenceEntry Merge((PresenceScope Scope, string Subject) subject)
+    {
+        PresenceEntry? best = null;
+        foreach (var entries in byGateway.Values)
+        {
+            if (!entries.TryGetValue(subject, out var entry)) continue;
+            if (best is null || Rank(entry.Status) > Rank(best.Status)) best = entry with { DisplayName = entry.DisplayName ?? best?.DisplayName };
+        }
+        return best ?? new PresenceEntry(tenantId, subject.Scope, subject.Subject, null, PresenceStatus.Offline);
+    }
+
+    private static int Rank(PresenceStatus status) => status switch
+    {
+        PresenceStatus.Online => 2,
+        PresenceStatus.Away => 1,
+        _ => 0,
+    };
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using ChatCluster.Grains.Conversations;
+using ChatCluster.Silo.Hosting.Database;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+
+namespace ChatCluster.Silo.Hosting;
+
+/// <summary>
+/// Cluster mode on PostgreSQL (C2): membership, grain state ("chat", "PubSubStore"), reminders and
+/// the message log in one database, all through invariant Npgsql. Streams stay in memory; see
+/// docs/architecture.md ("Streams are in-memory").
+/// </summary>
+public static class PostgresBackbone
+{
+    /// <summary>Reads <c>ChatCluster:Postgres</c>; fails at once, naming the key, when the connection string is missing.</summary>
+    public static PostgresOptions ReadPostgresOptions(this IConfiguration configuration)
+    {
+        var options = configuration.GetSection(PostgresOptions.SectionName).Get<PostgresOptions>() ?? new PostgresOptions();
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new OptionsValidationException(PostgresOptions.ConnectionStringKey, typeof(PostgresOptions),
+                [$"{PostgresOptions.ConnectionStringKey} is required when {ChatSiloOptions.Section}:Storage is Postgres " +
+                 "(environment variable ChatCluster__Postgres__ConnectionString), e.g. Host=127.0.0.1;Database=chatcluster;Username=chatcluster;Password=…"]);
+        }
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new OptionsValidationException(PostgresOptions.ConnectionStringKey, typeof(PostgresOptions),
+                [$"{PostgresOptions.ConnectionStringKey} is not a valid Npgsql connection string ({ex.GetType().Name}); expected Host=…;Database=…;Username=…;Password=…"]);
+        }
+        return options;
+    }
+
+    public static ISiloBuilder AddChatClusterPostgres(this ISiloBuilder silo, ChatSiloOptions options, PostgresOptions postgres)
+    {
+        var connectionString = postgres.ConnectionString!;
+        silo.Services.AddSingleton(postgres);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaGate>();
+
+        if (options.AdvertisedAddress is { Length: > 0 } advertised)
+        {
+            if (!IPAddress.TryParse(advertised, out var address))
+                throw new OptionsValidationException($"{ChatSiloOptions.Section}:AdvertisedAddress", typeof(ChatSiloOptions),
+                    [$"{ChatSiloOptions.Section}:AdvertisedAddress '{advertised}' is not an IP address."]);
+            silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
+        }
+        else
+        {
+            silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        }
+
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = PostgresOptions.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Configure<ClusterMembershipOptions>(FailureDetection.Apply);
+
+        foreach (var name in new[] { Grains.StorageNames.Chat, Grains.StorageNames.PubSub })
+        {
+            silo.AddAdoNetGrainStorage(name, o =>
+            {
+                o.Invariant = PostgresOptions.Invariant;
+                o.ConnectionString = connectionString;
+                // Clearing state deletes the row (R1, R5), and the grain starts over at ETag 1; docs/postgres.md.
+                o.DeleteStateOnClear = true;
+            });
+        }
+
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = PostgresOptions.Invariant;
+            o.ConnectionString = connectionString;
+        });
+
+        silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString)));
+        return silo;
+    }
+}

@@ -1,0 +1,40 @@
+using ChatCluster.Silo.Hosting.Database;
+using Npgsql;
+
+namespace ChatCluster.Silo;
+
+/// <summary>
+/// <c>GET /health</c> of a standalone silo: 200 while the silo can reach PostgreSQL (in Postgres
+/// mode), 503 otherwise, so an orchestrator stops sending work to a silo cut off from its database.
+/// </summary>
+internal static class SiloHealth
+{
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
+    public static IEndpointRouteBuilder MapSiloHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", Check);
+        return app;
+    }
+
+    private static async Task<IResult> Check(IServiceProvider services)
+    {
+        var postgres = services.GetService<PostgresOptions>();
+        if (postgres is null) return Results.Ok(new { status = "healthy", storage = "memory" });
+        try
+        {
+            using var timeout = new CancellationTokenSource(ProbeTimeout);
+            await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+            await connection.OpenAsync(timeout.Token);
+            await using var ping = new NpgsqlCommand("SELECT 1", connection);
+            await ping.ExecuteScalarAsync(timeout.Token);
+            return Results.Ok(new { status = "healthy", storage = "postgres", postgres = "reachable" });
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return Results.Json(
+                new { status = "unhealthy", storage = "postgres", postgres = "unreachable", error = ex.GetType().Name },
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}
