@@ -39,6 +39,15 @@ public static class SiloSetup
                     $"ChatCluster:Silo:Storage = {options.Storage} is not a storage kind; use Memory or Postgres.");
         }
 
+        return silo.AddChatClusterGrainServices(options, configuration);
+    }
+
+    /// <summary>
+    /// What the grains need whatever the storage: streams and the retention engine. Test clusters call
+    /// this after choosing their providers, so they run the grains exactly as a real silo does.
+    /// </summary>
+    public static ISiloBuilder AddChatClusterGrainServices(this ISiloBuilder silo, ChatSiloOptions options, IConfiguration configuration)
+    {
         silo.AddChatStreams(options);
         silo.AddChatRetention(configuration);
         return silo;

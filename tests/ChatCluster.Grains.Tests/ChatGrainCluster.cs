@@ -1,4 +1,5 @@
 using ChatCluster.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -17,7 +18,7 @@ public sealed class ChatGrainCluster : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddChatClusterInMemoryProviders();
-            silo.AddChatStreams(new ChatSiloOptions());
+            silo.AddChatClusterGrainServices(new ChatSiloOptions(), new ConfigurationBuilder().Build());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ChatStreams.Provider));
         builder.ConfigureHost(host => host.Services.AddSingleton(TimeProvider.System));

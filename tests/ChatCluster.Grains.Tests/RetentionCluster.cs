@@ -52,8 +52,7 @@ public sealed class RetentionCluster : IAsyncLifetime
                 silo.Services.AddKeyedSingleton(area, TimeProvider.System);
             }
             silo.AddChatClusterInMemoryProviders();
-            silo.AddChatStreams(new ChatSiloOptions());
-            silo.AddChatRetention(configuration);
+            silo.AddChatClusterGrainServices(new ChatSiloOptions(), configuration);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

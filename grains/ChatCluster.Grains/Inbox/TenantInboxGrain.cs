@@ -24,7 +24,9 @@ public sealed class TenantInboxGrain(
     {
         var live = state.State.Live;
         live.TryGetValue(summary.ConversationId, out var previous);
-        if (previous is not null && previous.LastActivityAt > summary.LastActivityAt && previous.LastSeq > summary.LastSeq) return;
+        // Reports are one-way and may arrive out of order: never let an older summary undo a newer one.
+        if (previous is not null && (summary.LastActivityAt < previous.LastActivityAt
+                                     || (summary.LastActivityAt == previous.LastActivityAt && summary.LastSeq < previous.LastSeq))) return;
 
         var membershipChanged = summary.Status == ConversationStatus.Closed
             ? live.Remove(summary.ConversationId)
