@@ -52,7 +52,9 @@ public sealed class HttpApiTests(GatewayFixture gateway)
 
         await AssertProblem(await Operator(HttpMethod.Post, "/api/tenants", new
         {
-            tenantId = id, name = "again", allowedOrigins = Array.Empty<string>(),
+            tenantId = id,
+            name = "again",
+            allowedOrigins = Array.Empty<string>(),
             owner = new { email = "x@op.example", password = "long-enough-1", displayName = "X" },
         }), HttpStatusCode.Conflict, "conflict");
     }
