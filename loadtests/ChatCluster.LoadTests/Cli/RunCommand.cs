@@ -19,7 +19,8 @@ public static class RunCommand
         console ??= AnsiConsole.Console;
         // Fail on a foreign target before starting anything.
         foreach (var url in settings.Urls) await LoopbackGuard.EnsureLoopbackAsync(url, cancellationToken);
-        definition.Build(settings); // validates scenario options before a server is started
+        // Validate options, duration and the per-process socket limit (worker 0's share) before any server starts.
+        _ = new ScenarioRunner(definition.Build(settings), settings with { WorkerIndex = 0, WorkerCount = settings.Workers }, new SilentProgress());
 
         await using var lease = await definition.ProvideTargetsAsync(settings, cancellationToken);
         settings = settings with { Urls = lease.Urls };

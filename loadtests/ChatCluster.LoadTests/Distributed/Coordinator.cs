@@ -30,7 +30,8 @@ public static class Coordinator
                 var resultFile = Path.Combine(folder, $"worker-{i}.json");
                 var process = Process.Start(SelfLauncher.StartInfo(CommandLine.WorkerArguments(settings, i, resultFile)))
                     ?? throw new InvalidOperationException($"Could not start worker {i}.");
-                workers.Add(new Worker(i, process, resultFile, progress, workers));
+                var worker = new Worker(i, process, resultFile, progress, workers);
+                lock (workers) workers.Add(worker);
             }
 
             using (var readyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -137,7 +138,8 @@ public static class Coordinator
                     // Worker 0 paces the combined display: one redraw per second, not one per worker.
                     if (Index == 0)
                     {
-                        var parts = _all.Select(w => w.Latest).OfType<ProgressSnapshot>().ToList();
+                        List<ProgressSnapshot> parts;
+                        lock (_all) parts = _all.Select(w => w.Latest).OfType<ProgressSnapshot>().ToList();
                         if (parts.Count > 0) _progress.Report(ProgressSnapshot.Combine(parts));
                     }
                 }

@@ -87,7 +87,12 @@ public sealed class ScenarioRunner
             _phase = $"prewarm {prewarm} copies";
             using var prewarmTimeout = CancellationTokenSource.CreateLinkedTokenSource(abort.Token);
             prewarmTimeout.CancelAfter(PrewarmBudget);
-            await pool.PrewarmAsync(prewarm, prewarmTimeout.Token);
+            try { await pool.PrewarmAsync(prewarm, prewarmTimeout.Token); }
+            catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+            {
+                // The missing copies are created on demand during the run.
+                _progress.Log($"prewarm stopped after {PrewarmBudget} with {pool.Created} of {prewarm} copies ready.");
+            }
         }
         if (beforeClockStarts is not null) await beforeClockStarts(abort.Token);
 
