@@ -80,7 +80,7 @@ public sealed class DrillCluster : IAsyncDisposable
     public const int ActiveStatus = 3;
     public const int DeadStatus = 6;
 
-    public async Task<RunningGateway> StartGateway()
+    public async Task<RunningGateway> StartGateway(string? redis = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -93,6 +93,7 @@ public sealed class DrillCluster : IAsyncDisposable
             ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (redis is not null) settings["ChatCluster:Redis:ConnectionString"] = redis;
         var app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
         var gateway = new RunningGateway(app);
