@@ -130,13 +130,14 @@ public sealed class SiloFailoverTests : IAsyncLifetime
     }
 
     /// <summary>The <c>ack</c> or <c>error</c> answering frame <paramref name="id"/>, or null after <paramref name="within"/>.</summary>
-    internal static async Task<JsonObject?> ReplyTo(ChatClient client, string id, TimeSpan within)
+    internal static async Task<JsonObject?> ReplyTo(ChatClient client, string id, TimeSpan within, bool stopWhenClosed = false)
     {
         var deadline = DateTime.UtcNow + within;
         while (DateTime.UtcNow < deadline)
         {
             var reply = client.Seen.FirstOrDefault(f => (string?)f["id"] == id && (string?)f["type"] is "ack" or "error");
             if (reply is not null) return reply;
+            if (stopWhenClosed && client.State != System.Net.WebSockets.WebSocketState.Open) return null;
             await Task.Delay(50);
         }
         return null;
