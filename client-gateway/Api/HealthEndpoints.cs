@@ -1,9 +1,14 @@
+using ChatCluster.Silo.Hosting.Database;
+using ChatCluster.Silo.Hosting.Operations;
+
 namespace ChatCluster.Gateway.Api;
 
 /// <summary>
 /// <c>GET /health</c>: 200 only when this gateway can reach the cluster. With Redis presence configured
 /// it also reports Redis; Redis being down makes the gateway <c>degraded</c> (still 200: chat works,
-/// presence does not cross gateways) rather than unhealthy.
+/// presence does not cross gateways) rather than unhealthy. PostgreSQL (where a Client-mode gateway finds
+/// the silos) is reported the same way: unreachable makes the gateway <c>degraded</c>, it keeps routing to the
+/// silos it knows.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -15,20 +20,22 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> Check(IClusterClient grains, Sockets.ConnectionRegistry connections, IServiceProvider services)
+    private static async Task<IResult> Check(IClusterClient grains, Sockets.ConnectionRegistry connections, IServiceProvider services, IConfiguration configuration)
     {
         var redisBus = services.GetService<Presence.RedisPresenceBus>();
+        var postgresCheck = PostgresProbe.Check(configuration[PostgresOptions.ConnectionStringKey], ProbeTimeout);
         var redisUp = redisBus is null ? (bool?)null : await redisBus.Ping(ProbeTimeout) is not null;
+        var postgres = await postgresCheck;
         var redis = redisUp switch { null => "not configured", true => "reachable", false => "unreachable" };
         try
         {
             var at = await grains.GetGrain<IClusterProbeGrain>(0).Ping().WaitAsync(ProbeTimeout);
-            var status = redisUp == false ? "degraded" : "healthy";
-            return Results.Ok(new { status, cluster = "reachable", redis, clusterTime = at, connections = connections.Count });
+            var status = redisUp == false || postgres == PostgresProbe.Unreachable ? "degraded" : "healthy";
+            return Results.Ok(new { status, cluster = "reachable", postgres, redis, clusterTime = at, connections = connections.Count });
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
         {
-            return Results.Json(new { status = "unhealthy", cluster = "unreachable", redis, error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new { status = "unhealthy", cluster = "unreachable", postgres, redis, error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

@@ -1,6 +1,7 @@
 using ChatCluster.Silo.Hosting;
 using ChatCluster.Silo.Hosting.Database;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace ChatCluster.Gateway.Hosting;
 
@@ -23,6 +24,8 @@ public static class ClusterConnection
                 {
                     UseClustering(client, silo, builder.Configuration);
                     client.AddMemoryStreams(ChatStreams.Provider);
+                    // The gateway serves the Orleans Dashboard (behind the operator key); the silos collect its data.
+                    client.AddDashboard();
                 });
                 break;
         }

@@ -9,6 +9,9 @@ using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Presence;
 using ChatCluster.Gateway.Sockets;
+using ChatCluster.Gateway.Operations;
+using ChatCluster.Silo.Hosting.Operations;
+using Orleans.Dashboard;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,6 +42,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<SelfOrigins>();
         builder.Services.AddSingleton<ChatServices>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName);
         builder.Services.AddHostedService<GatewayDrain>();
         if (gateway.Mode == ClusterMode.Embedded && demo.Enabled)
         {
@@ -57,6 +62,7 @@ public static class GatewayApp
             .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim))
             .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner"));
         builder.Services.AddSingleton<OperatorKeyFilter>();
+        builder.Services.AddSingleton<OperatorAccess>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCodeByStatus);
         builder.Services.AddExceptionHandler<ProblemMapping>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
@@ -72,6 +78,8 @@ public static class GatewayApp
 
         app.MapChatSocket();
         app.MapHealthEndpoints();
+        app.MapChatClusterMetrics();
+        app.MapOrleansDashboard(OperatorAccess.DashboardPath).AddEndpointFilter<OperatorAccess>().WithTags("Operator");
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();

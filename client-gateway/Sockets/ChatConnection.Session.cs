@@ -207,6 +207,7 @@ public sealed partial class ChatConnection
             SentAt = Dto.Millis(result.SentAt),
             Duplicate = result.Duplicate,
         });
+        if (!result.Duplicate) services.Metrics.MessageAccepted();
     }
 
     private Task Typing(Session s, TypingFrame typing) =>

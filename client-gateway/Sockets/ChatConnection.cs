@@ -194,6 +194,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
                 buffer.ResetWrittenCount();
                 codec.Encode(frame, buffer);
                 await socket.SendAsync(buffer.WrittenMemory, codec.MessageType, endOfMessage: true, lifetime.Token);
+                if (frame is MessageFrame message) services.Metrics.MessageDelivered(message.SentAt);
                 if (buffer.Capacity > 16 * 1024) buffer = new ArrayBufferWriter<byte>(256);
             }
             var (code, reason) = closeRequest ?? (0, "");

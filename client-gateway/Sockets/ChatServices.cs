@@ -1,6 +1,7 @@
 using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Hosting;
+using ChatCluster.Gateway.Operations;
 using ChatCluster.Gateway.Presence;
 
 namespace ChatCluster.Gateway.Sockets;
@@ -15,6 +16,7 @@ public sealed class ChatServices(
     GatewayOptions options,
     SelfOrigins selfOrigins,
     TimeProvider time,
+    GatewayMetrics metrics,
     ILogger<ChatConnection> logger)
 {
     public IClusterClient Grains { get; } = grains;
@@ -26,6 +28,7 @@ public sealed class ChatServices(
     public SelfOrigins SelfOrigins { get; } = selfOrigins;
     public TimeProvider Time { get; } = time;
     public ILogger Logger { get; } = logger;
+    public GatewayMetrics Metrics { get; } = metrics;
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 
 namespace ChatCluster.Silo.Hosting;
@@ -39,6 +40,8 @@ public static class SiloSetup
                     $"ChatCluster:Silo:Storage = {options.Storage} is not a storage kind; use Memory or Postgres.");
         }
 
+        // Every silo collects Orleans Dashboard data; gateways serve the dashboard behind the operator key.
+        silo.AddDashboard();
         return silo.AddChatClusterGrainServices(options, configuration);
     }
 

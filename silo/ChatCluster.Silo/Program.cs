@@ -1,5 +1,6 @@
 using ChatCluster.Silo;
 using ChatCluster.Silo.Hosting;
+using ChatCluster.Silo.Hosting.Operations;
 
 // A standalone ChatCluster silo. Cluster mode (PostgreSQL membership, several silos) is configured
 // through ChatCluster:Silo and ChatCluster:Postgres; see docs/cluster.md.
@@ -8,8 +9,10 @@ var builder = WebApplication.CreateBuilder(args);
 if (args.Length > 0 && args[0] == MigrateCommand.Name) return await MigrateCommand.Run(builder.Configuration);
 
 builder.UseOrleans(silo => silo.AddChatClusterSilo(builder.Configuration));
+builder.Services.AddChatClusterMetrics("chatcluster-silo");
 
 var app = builder.Build();
 app.MapSiloHealth();
+app.MapChatClusterMetrics();
 await app.RunAsync();
 return 0;
