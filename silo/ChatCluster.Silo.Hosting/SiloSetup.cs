@@ -1,4 +1,5 @@
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,9 +31,11 @@ public static class SiloSetup
             case StorageKind.Memory:
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
                 silo.AddChatClusterInMemoryProviders();
+                silo.Services.AddSingleton(configuration.ReadPersonalDataCipher(required: false));
                 break;
             case StorageKind.Postgres:
-                silo.AddChatClusterPostgres(options, configuration.ReadPostgresOptions());
+                var postgres = configuration.ReadPostgresOptions();
+                silo.AddChatClusterPostgres(options, postgres, configuration.ReadPersonalDataCipher(required: true));
                 break;
             default:
                 throw new InvalidOperationException(

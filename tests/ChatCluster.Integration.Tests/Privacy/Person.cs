@@ -45,7 +45,7 @@ internal static class StoreChecks
     /// <summary>Every hit of <paramref name="person"/>'s data in PostgreSQL, Redis and the outbox folder.</summary>
     public static async Task<List<string>> Everywhere(PrivacyStoreFixture stores, Person person) =>
     [
-        .. await StoreSearch.InPostgres(stores.ConnectionString, person.Needles),
+        .. await StoreSearch.InPostgres(stores.ConnectionString, person.Needles, stores.Cipher()),
         .. await StoreSearch.InRedis(stores.Redis.ConnectionString, person.Needles),
         .. await StoreSearch.InFiles(stores.OutboxPath, person.Needles),
     ];

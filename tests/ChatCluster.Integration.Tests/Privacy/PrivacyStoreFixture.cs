@@ -7,6 +7,7 @@ using ChatCluster.Gateway.Hosting;
 using ChatCluster.Gateway.Tests;
 using ChatCluster.Integration.Tests.ClusterMode;
 using ChatCluster.Silo.Hosting.Database;
+using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -54,11 +55,16 @@ public class PrivacyStoreFixture : IAsyncLifetime
     }
 
     /// <summary>Stops the silo (its activations and in-memory timers die) and starts a fresh one on the same database.</summary>
-    public async Task RestartSilo()
+    public async Task RestartSilo(Action<Dictionary<string, string?>>? change = null)
     {
         await StopSilo();
+        change?.Invoke(siloSettings);
         silo = await ClusterModeFixture.StartSilo(siloSettings);
     }
+
+    /// <summary>The silo's current key ring, to open sealed values when searching for what is still stored.</summary>
+    public PersonalDataCipher Cipher() =>
+        new ConfigurationBuilder().AddInMemoryCollection(siloSettings).Build().ReadPersonalDataCipher(required: true);
 
     private async Task StopSilo()
     {
@@ -80,8 +86,13 @@ public class PrivacyStoreFixture : IAsyncLifetime
         ["ChatCluster:Retention:MinimumPeriod"] = "00:00:01",
         ["ChatCluster:Retention:CheckInterval"] = "00:00:01",
         ["ChatCluster:Mail:OutboxPath"] = OutboxPath,
+        ["ChatCluster:Encryption:Keys:k1"] = FirstKey,
+        ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
         ["Logging:LogLevel:Default"] = "Warning",
     };
+
+    /// <summary>The key the silo seals personal data with at first (key id <c>k1</c>).</summary>
+    public string FirstKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     private Dictionary<string, string?> GatewaySettings() => new()
     {

@@ -1,4 +1,6 @@
 using System.Text;
+using ChatCluster.Silo.Hosting.Database;
+using ChatCluster.Silo.Hosting.Encryption;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -9,10 +11,12 @@ namespace ChatCluster.Integration.Tests.Privacy;
 /// of a Redis server, every file under a folder. Values are compared as text and, for bytes, as UTF-8 and
 /// UTF-16 byte sequences, so a string inside a serialized grain state is found too. Each hit names where it
 /// was ("orleans_storage.payload", "redis chatcluster:presence:…", "file …") so a failure says what leaked.
+/// Given the key ring, sealed values (S1) are opened and searched too: encryption must not make a deletion
+/// check pass by hiding what is still there.
 /// </summary>
 public static class StoreSearch
 {
-    public static async Task<List<string>> InPostgres(string connectionString, IReadOnlyCollection<string> needles)
+    public static async Task<List<string>> InPostgres(string connectionString, IReadOnlyCollection<string> needles, PersonalDataCipher? cipher = null)
     {
         var hits = new List<string>();
         await using var connection = new NpgsqlConnection(connectionString);
@@ -38,6 +42,11 @@ public static class StoreSearch
                     var where = $"{table}.{reader.GetName(i)}";
                     var value = reader.GetValue(i);
                     foreach (var needle in needles.Where(n => Contains(value, n))) hits.Add($"{where} holds '{needle}'");
+                    if (cipher is null || value is not byte[] bytes || !PersonalDataCipher.IsSealed(bytes)) continue;
+                    var opened = cipher.Open(bytes, table == "conversation_messages"
+                        ? PostgresConversationLog.Context($"{reader["tenant_id"]}/{reader["conversation_id"]}", (long)reader["seq"], reader.GetName(i))
+                        : EncryptingGrainStorageSerializer.Context);
+                    foreach (var needle in needles.Where(n => Contains(opened, n))) hits.Add($"{where} (decrypted) holds '{needle}'");
                 }
             }
         }
