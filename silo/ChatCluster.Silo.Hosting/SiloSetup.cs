@@ -1,5 +1,6 @@
 using ChatCluster.Grains.Conversations;
 using ChatCluster.Silo.Hosting.Encryption;
+using ChatCluster.Silo.Hosting.Mail;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,7 @@ public static class SiloSetup
                     $"ChatCluster:Silo:Storage = {options.Storage} is not a storage kind; use Memory or Postgres.");
         }
 
+        silo.AddChatMail(configuration);
         return silo.AddChatClusterGrainServices(options, configuration);
     }
 
