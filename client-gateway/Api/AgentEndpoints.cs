@@ -2,6 +2,7 @@ using ChatCluster.Conversations;
 using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Protocol;
 using ChatCluster.Inbox;
+using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 
 namespace ChatCluster.Gateway.Api;
@@ -53,7 +54,7 @@ public static class AgentEndpoints
     private static async Task<IResult> Inbox(HttpContext http, IClusterClient grains) =>
         Results.Json((await grains.GetGrain<ITenantInboxGrain>(Principal(http).TenantId).List()).Select(Dto.From), JsonFrameCodec.Options);
 
-    private static async Task<IResult> Transcript(string conversationId, HttpContext http, IClusterClient grains)
+    private static async Task<IResult> Transcript(string conversationId, HttpContext http, IClusterClient grains, TimeProvider time)
     {
         var me = Principal(http);
         if (!Ids.IsLocalId(conversationId)) return ProblemMapping.Problem(ErrorCodes.NotFound, "Conversation was not found.");
@@ -67,6 +68,7 @@ public static class AgentEndpoints
         }
         while (page.HasMore);
         var transcript = Dto.From(new HistoryPage(page.Conversation, messages, page.ReadMarks, HasMore: false), requestId: null);
+        await SubjectRightsEndpoints.AuditAdmin(grains, me, time, AuditAction.TranscriptRead, AuditEntry.ConversationSubject(conversationId)); // R7
         return Results.Json(transcript, JsonFrameCodec.Options);
     }
 

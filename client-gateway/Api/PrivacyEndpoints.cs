@@ -84,7 +84,9 @@ public static class PrivacyEndpoints
         if (string.IsNullOrWhiteSpace(request.VisitorId)) return ProblemMapping.Problem(ErrorCodes.MissingField, "visitorId is required.");
         if (!Ids.IsLocalId(request.VisitorId) || !request.VisitorId.StartsWith("v_", StringComparison.Ordinal))
             return ProblemMapping.Problem(ErrorCodes.InvalidRequest, "visitorId is a visitor id such as v_abcdefgh…, as shown to the visitor's widget.");
-        return Results.Ok(await grains.GetGrain<IDataProtectionGrain>(me.TenantId).EraseVisitor(request.VisitorId, AuditEntry.Agent(me.AgentId)));
+        var visitorId = request.VisitorId;
+        return Results.Ok(await SubjectRightsEndpoints.Tracked(grains, me, PrivacyRequestKind.Erasure, visitorId,
+            () => grains.GetGrain<IDataProtectionGrain>(me.TenantId).EraseVisitor(visitorId, AuditEntry.Agent(me.AgentId))));
     }
 
     private static async Task<IResult> PlaceHold(HoldScope scope, string? id, HoldRequest request, HttpContext http, IClusterClient grains)

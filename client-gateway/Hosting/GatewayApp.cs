@@ -84,6 +84,7 @@ public static class GatewayApp
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
         app.MapPrivacyEndpoints();
+        app.MapSubjectRightsEndpoints();
         app.MapDemoPage();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SelfOrigins>().Set(ListeningOrigins(app)));

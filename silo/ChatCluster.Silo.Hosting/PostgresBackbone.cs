@@ -1,6 +1,7 @@
 using System.Net;
 using ChatCluster.Grains.Conversations;
 using ChatCluster.Silo.Hosting.Database;
+using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace ChatCluster.Silo.Hosting;
 
@@ -41,10 +43,11 @@ public static class PostgresBackbone
         return options;
     }
 
-    public static ISiloBuilder AddChatClusterPostgres(this ISiloBuilder silo, ChatSiloOptions options, PostgresOptions postgres)
+    public static ISiloBuilder AddChatClusterPostgres(this ISiloBuilder silo, ChatSiloOptions options, PostgresOptions postgres, PersonalDataCipher cipher)
     {
         var connectionString = postgres.ConnectionString!;
         silo.Services.AddSingleton(postgres);
+        silo.Services.AddSingleton(cipher);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaGate>();
 
         if (options.AdvertisedAddress is { Length: > 0 } advertised)
@@ -76,6 +79,14 @@ public static class PostgresBackbone
                 o.DeleteStateOnClear = true;
             });
         }
+        // Every "chat" state blob is sealed with AES-256-GCM before it reaches orleans_storage (S1). This runs after
+        // Orleans' own post-configuration has chosen the serializer, and wraps it.
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(Grains.StorageNames.Chat).PostConfigure<IServiceProvider>((o, services) =>
+        {
+            if (o.GrainStorageSerializer is EncryptingGrainStorageSerializer) return;
+            o.GrainStorageSerializer = new EncryptingGrainStorageSerializer(
+                o.GrainStorageSerializer ?? services.GetRequiredService<IGrainStorageSerializer>(), cipher);
+        });
 
         silo.UseAdoNetReminderService(o =>
         {
@@ -83,7 +94,7 @@ public static class PostgresBackbone
             o.ConnectionString = connectionString;
         });
 
-        silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString)));
+        silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString), cipher));
         return silo;
     }
 }

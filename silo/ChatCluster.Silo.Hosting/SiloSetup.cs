@@ -1,4 +1,6 @@
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Silo.Hosting.Encryption;
+using ChatCluster.Silo.Hosting.Mail;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,9 +33,11 @@ public static class SiloSetup
             case StorageKind.Memory:
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
                 silo.AddChatClusterInMemoryProviders();
+                silo.Services.AddSingleton(configuration.ReadPersonalDataCipher(required: false));
                 break;
             case StorageKind.Postgres:
-                silo.AddChatClusterPostgres(options, configuration.ReadPostgresOptions());
+                var postgres = configuration.ReadPostgresOptions();
+                silo.AddChatClusterPostgres(options, postgres, configuration.ReadPersonalDataCipher(required: true));
                 break;
             default:
                 throw new InvalidOperationException(
@@ -42,6 +46,7 @@ public static class SiloSetup
 
         // Every silo collects Orleans Dashboard data; gateways serve the dashboard behind the operator key.
         silo.AddDashboard();
+        silo.AddChatMail(configuration);
         return silo.AddChatClusterGrainServices(options, configuration);
     }
 

@@ -35,13 +35,15 @@ public sealed class ChatClient : IAsyncDisposable
     /// <summary>Every frame received so far, in order (including ones consumed by Next).</summary>
     public IReadOnlyList<JsonObject> Seen { get { lock (seen) return [.. seen]; } }
 
-    public static async Task<ChatClient> Connect(Uri uri, Encoding2 encoding, string? origin = null, Action<ClientWebSocketOptions>? configure = null)
+    /// <param name="invoker">Optional HTTP handler, e.g. one that connects from a chosen loopback address.</param>
+    public static async Task<ChatClient> Connect(Uri uri, Encoding2 encoding, string? origin = null, Action<ClientWebSocketOptions>? configure = null,
+        HttpMessageInvoker? invoker = null)
     {
         var client = new ChatClient(encoding);
         client.socket.Options.AddSubProtocol(encoding == Encoding2.Json ? "chatcluster.v1.json" : "chatcluster.v1.msgpack");
         if (origin is not null) client.socket.Options.SetRequestHeader("Origin", origin);
         configure?.Invoke(client.socket.Options);
-        await client.socket.ConnectAsync(uri, CancellationToken.None);
+        await client.socket.ConnectAsync(uri, invoker, CancellationToken.None);
         client.pump = Task.Run(client.Pump);
         return client;
     }

@@ -7,7 +7,7 @@ namespace ChatCluster.Conversations;
 /// Assigns each accepted message the next per-conversation sequence number and publishes every change
 /// on the conversation's stream.
 /// </summary>
-public interface IConversationGrain : IGrainWithStringKey, IRetainedData
+public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights
 {
     /// <summary>Opens the conversation for <paramref name="visitor"/>; idempotent for the same visitor.</summary>
     Task<ConversationSummary> Start(Participant visitor, ConversationContact contact);

@@ -24,6 +24,10 @@ public enum AuditAction
     ConversationErased = 5,
     VisitorErased = 6,
     ErasureRefused = 7,
+    TranscriptRead = 8,
+    SubjectExported = 9,
+    SubjectRectified = 10,
+    ProcessingRestrictionChanged = 11,
 }
 
 /// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>

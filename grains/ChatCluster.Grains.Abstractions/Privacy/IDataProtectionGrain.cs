@@ -13,6 +13,12 @@ public interface IDataProtectionGrain : IGrainWithStringKey
     /// </summary>
     Task<ErasureReport> EraseVisitor(string visitorId, string actor);
 
+    /// <summary>
+    /// Everything held about a visitor (R5 access, portability): profile, connection data, restrictions, every
+    /// conversation with contact and messages. Audited by pseudonymous id only; <c>not_found</c> when nothing is held.
+    /// </summary>
+    Task<SubjectExport> ExportVisitor(string visitorId, string actor);
+
     Task<HoldReport> PlaceHold(HoldScope scope, string? subjectId, string reason, string actor);
 
     Task<HoldReport> LiftHold(HoldScope scope, string? subjectId, string actor);

@@ -6,7 +6,7 @@ namespace ChatCluster.Visitors;
 /// An anonymous website visitor (W3, W4). Keyed by <c>{tenantId}/{visitorId}</c>. Holds the visitor's
 /// personal data — optional name and email, and the technical data of the connection — and nothing else.
 /// </summary>
-public interface IVisitorGrain : IGrainWithStringKey, IRetainedData
+public interface IVisitorGrain : IGrainWithStringKey, IRetainedData, IDataSubject
 {
     /// <summary>First hello: creates the visitor and returns the secret half of its token (only once).</summary>
     Task<string> Register(ConnectionDetails connection);

@@ -105,6 +105,7 @@ public sealed partial class ConversationGrain
         var wasLive = state.State.Status != ConversationStatus.Closed;
         var leaving = Summary() with { VisitorName = null, Status = ConversationStatus.Closed };
         await log.Delete(key);
+        await ForgetMail();
         messages.Clear();
         byClientId.Clear();
         if (redactedEmail is null)

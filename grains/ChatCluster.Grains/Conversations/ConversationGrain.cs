@@ -159,6 +159,7 @@ public sealed partial class ConversationGrain(
         await state.WriteStateAsync();
         _ = GrainFactory.Count(tenantId, state.State.ClosedAt.Value, StatsEventKind.Resolved, state.State.ClosedAt.Value - state.State.StartedAt);
         await AnnounceStatus(by);
+        await MailTranscript();
         return Summary();
     }
 

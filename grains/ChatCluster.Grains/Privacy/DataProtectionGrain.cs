@@ -45,6 +45,32 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
         return new ErasureReport(visitorId, AlreadyErased: false, erased, time.GetUtcNow());
     }
 
+    public async Task<SubjectExport> ExportVisitor(string visitorId, string actor)
+    {
+        var visitor = Visitor(visitorId);
+        var profile = await visitor.GetProfile() ?? throw ChatRuleException.NotFound($"Visitor '{visitorId}'");
+        var system = new Participant(ParticipantKind.System, "export", null);
+        var conversations = new List<ConversationExport>();
+        foreach (var id in profile.ConversationIds)
+        {
+            var conversation = GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, id));
+            if (await conversation.GetSummary() is not { } summary) continue; // expired or erased already
+            var messages = new List<ChatMessage>();
+            HistoryPage page;
+            do
+            {
+                page = await conversation.GetHistory(system, messages.Count == 0 ? 0 : messages[^1].Seq, MessageLimits.MaxHistoryPage);
+                messages.AddRange(page.Messages);
+            }
+            while (page.HasMore);
+            conversations.Add(new ConversationExport(summary, await conversation.GetContact(), await conversation.GetRetention(), messages));
+        }
+        var now = time.GetUtcNow();
+        await GrainFactory.Record(TenantId, new AuditEntry(now, actor, AuditAction.SubjectExported, AuditEntry.VisitorSubject(visitorId),
+            $"{conversations.Count} conversations"));
+        return new SubjectExport(visitorId, now, profile, await visitor.GetRestrictions(), await visitor.GetRetention(), conversations);
+    }
+
     public async Task<HoldReport> PlaceHold(HoldScope scope, string? subjectId, string reason, string actor)
     {
         reason = reason?.Trim() ?? "";

@@ -100,4 +100,8 @@ public sealed class VisitorState
 
     /// <summary>Set by erasure (R5); the state then holds nothing else, so a repeated erasure is recognised.</summary>
     [Id(9)] public DateTimeOffset? ErasedAt { get; set; }
+
+    /// <summary>Restriction of processing and objection (R5); die with the rest of the state.</summary>
+    [Id(10)] public bool ProcessingRestricted { get; set; }
+    [Id(11)] public bool ProcessingObjected { get; set; }
 }

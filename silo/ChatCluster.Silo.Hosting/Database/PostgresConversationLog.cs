@@ -1,6 +1,7 @@
 using System.Text;
 using ChatCluster.Conversations;
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Silo.Hosting.Encryption;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,9 +11,10 @@ namespace ChatCluster.Silo.Hosting.Database;
 /// The message log in PostgreSQL (<c>conversation_messages</c>, migration 0005): one INSERT per
 /// accepted message, so a message costs the same however long its conversation is. The grain
 /// acknowledges a message only after <see cref="Append"/> returns, which makes the ack a promise
-/// that survives the death of any process (issue 3, "message durability").
+/// that survives the death of any process (issue 3, "message durability"). <c>sender_name</c> and <c>body</c> are
+/// sealed with AES-256-GCM (S1), bound to their conversation, sequence number and column.
 /// </summary>
-public sealed class PostgresConversationLog(NpgsqlDataSource dataSource) : IConversationLog, IAsyncDisposable
+public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, PersonalDataCipher cipher) : IConversationLog, IAsyncDisposable
 {
     private const string InsertSql = """
         INSERT INTO conversation_messages
@@ -41,9 +43,9 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource) : IConv
         command.Parameters.AddWithValue("sender_id", message.Sender.Id);
         command.Parameters.Add(new NpgsqlParameter("sender_name", NpgsqlDbType.Bytea)
         {
-            Value = message.Sender.DisplayName is { } name ? Encoding.UTF8.GetBytes(name) : DBNull.Value,
+            Value = message.Sender.DisplayName is { } name ? cipher.SealText(name, Context(conversationKey, message.Seq, "sender_name")) : DBNull.Value,
         });
-        command.Parameters.AddWithValue("body", Encoding.UTF8.GetBytes(message.Text));
+        command.Parameters.AddWithValue("body", cipher.SealText(message.Text, Context(conversationKey, message.Seq, "body")));
         command.Parameters.AddWithValue("sent_at", message.SentAt.UtcDateTime);
         try
         {
@@ -66,13 +68,14 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource) : IConv
         var messages = new List<ChatMessage>();
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            var name = reader.IsDBNull(4) ? null : Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(4));
+            var seq = reader.GetInt64(0);
+            var name = reader.IsDBNull(4) ? null : Open(reader.GetFieldValue<byte[]>(4), conversationKey, seq, "sender_name");
             var sender = new Participant(ParseKind(reader.GetString(2)), reader.GetString(3), name);
             messages.Add(new ChatMessage(
-                reader.GetInt64(0),
+                seq,
                 reader.GetString(1),
                 sender,
-                Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(5)),
+                Open(reader.GetFieldValue<byte[]>(5), conversationKey, seq, "body"),
                 new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero)));
         }
         return messages;
@@ -88,6 +91,13 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource) : IConv
     }
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    /// <summary>The associated data a column value is sealed with: its column, conversation and sequence number.</summary>
+    public static string Context(string conversationKey, long seq, string column) => $"conversation_messages.{column}/{conversationKey}/{seq}";
+
+    /// <summary>Rows written before encryption was turned on are plain UTF-8; they are read as they are.</summary>
+    private string Open(byte[] value, string conversationKey, long seq, string column) =>
+        PersonalDataCipher.IsSealed(value) ? cipher.OpenText(value, Context(conversationKey, seq, column)) : Encoding.UTF8.GetString(value);
 
     private static string KindName(ParticipantKind kind) => kind switch
     {

@@ -20,6 +20,7 @@ public sealed class BadConfigurationTests : IClassFixture<PostgresFixture>
         ["ChatCluster:Silo:AdvertisedAddress"] = "127.0.0.1",
         ["ChatCluster:Silo:ClusterId"] = "bad-config-" + Guid.NewGuid().ToString("N")[..6],
         ["ChatCluster:Postgres:ConnectionString"] = connectionString,
+        ["ChatCluster:Encryption:Keys:k1"] = Convert.ToBase64String(new byte[32]),
         ["Logging:LogLevel:Default"] = "None",
     };
 

@@ -30,6 +30,7 @@ public sealed class ClusterModeFixture : IAsyncLifetime
     private readonly PostgresFixture postgres = new();
     private readonly string clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly string encryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly List<IHost> silos = [];
 
     public RedisServer Redis { get; } = new();
@@ -73,6 +74,8 @@ public sealed class ClusterModeFixture : IAsyncLifetime
         ["ChatCluster:Silo:ClusterId"] = clusterId,
         ["ChatCluster:Silo:ServiceId"] = clusterId,
         ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
+        ["ChatCluster:Encryption:Keys:k1"] = encryptionKey,
+        ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

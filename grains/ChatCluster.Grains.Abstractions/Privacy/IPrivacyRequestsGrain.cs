@@ -1,0 +1,47 @@
+namespace ChatCluster.Privacy;
+
+/// <summary>
+/// A tenant's data-subject requests (R5), keyed by tenant id: each with its kind, pseudonymous subject, status, when
+/// it was received and when it is due (30 days later), and when it was completed.
+/// </summary>
+public interface IPrivacyRequestsGrain : IGrainWithStringKey
+{
+    Task<PrivacyRequest> Open(PrivacyRequestKind kind, string subject, string receivedBy);
+
+    Task<PrivacyRequest> Complete(string requestId, PrivacyRequestStatus outcome);
+
+    Task<IReadOnlyList<PrivacyRequest>> List();
+}
+
+[GenerateSerializer]
+public enum PrivacyRequestKind
+{
+    Access = 0,
+    Rectification = 1,
+    Erasure = 2,
+    Restriction = 3,
+    Objection = 4,
+}
+
+[GenerateSerializer]
+public enum PrivacyRequestStatus
+{
+    Received = 0,
+    Completed = 1,
+    Refused = 2,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PrivacyRequest(
+    string Id,
+    PrivacyRequestKind Kind,
+    string Subject,
+    PrivacyRequestStatus Status,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset DueAt,
+    DateTimeOffset? CompletedAt,
+    string ReceivedBy)
+{
+    /// <summary>R5: requests are answered within 30 days.</summary>
+    public static readonly TimeSpan AnswerWithin = TimeSpan.FromDays(30);
+}

@@ -1,0 +1,61 @@
+using ChatCluster.Grains.Mail;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+
+namespace ChatCluster.Silo.Hosting.Mail;
+
+/// <summary>Wires mail (W5, R6): SMTP when <c>ChatCluster:Mail:Smtp:Host</c> is set, the outbox folder otherwise.</summary>
+public static class MailSetup
+{
+    public static ISiloBuilder AddChatMail(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        MailOptions options;
+        try
+        {
+            options = configuration.GetSection(MailOptions.Section).Get<MailOptions>() ?? new MailOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(MailOptions.Section, typeof(MailOptions), [$"{MailOptions.Section}: {ex.InnerException?.Message ?? ex.Message}"]);
+        }
+        var problems = options.Problems().ToList();
+        if (problems.Count > 0) throw new OptionsValidationException(MailOptions.Section, typeof(MailOptions), problems);
+
+        silo.Services.AddSingleton(options);
+        if (options.Smtp.Host is { Length: > 0 })
+        {
+            silo.Services.AddSingleton<IMailSender, SmtpMailSender>();
+        }
+        else
+        {
+            silo.Services.AddSingleton<OutboxMailSender>();
+            silo.Services.AddSingleton<IMailSender>(sp => sp.GetRequiredService<OutboxMailSender>());
+            silo.Services.AddHostedService<OutboxSweeper>();
+        }
+        return silo;
+    }
+}
+
+/// <summary>R6: every <see cref="MailOptions.SweepInterval"/>, deletes outbox files older than <see cref="MailOptions.KeepFor"/>.</summary>
+public sealed class OutboxSweeper(OutboxMailSender outbox, MailOptions options, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SweepInterval, time);
+        do
+        {
+            try
+            {
+                outbox.Sweep();
+            }
+            catch (IOException)
+            {
+                // A file in use or a folder removed by a concurrent purge; the next sweep tries again.
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+}
