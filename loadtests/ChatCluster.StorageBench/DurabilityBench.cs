@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ChatCluster.Conversations;
 using ChatCluster.Silo.Hosting.Database;
+using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Serialization;
@@ -30,7 +31,7 @@ public sealed class DurabilityBench(string connectionString)
     {
         var conversations = Math.Max(2, MessagesPerSize / size);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var log = new PostgresConversationLog(dataSource);
+        var log = new PostgresConversationLog(dataSource, PersonalDataCipher.Ephemeral()); // the real path: sealed with AES-256-GCM (S1)
         var writeQuery = await WriteQuery(dataSource);
 
         // Warm the pool and the plans so the first conversation does not pay for them.
