@@ -76,6 +76,7 @@ public static class GatewayApp
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
         app.MapPrivacyEndpoints();
+        app.MapReportEndpoints();
         app.MapDemoPage();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SelfOrigins>().Set(ListeningOrigins(app)));
