@@ -21,6 +21,12 @@ public interface IVisitorGrain : IGrainWithStringKey, IRetainedData
 
     /// <summary>Records that this visitor started a conversation.</summary>
     Task AddConversation(string conversationId);
+
+    /// <summary>True when the visitor restricted processing or objected (R5): nothing of theirs goes to AI or analytics.</summary>
+    Task<bool> IsProcessingRestricted();
+
+    /// <summary>Records (or lifts) the visitor's restriction of processing or objection (R5).</summary>
+    Task SetProcessingRestricted(bool restricted);
 }
 
 /// <summary>Technical data the gateway reads from the connection (W4). The full IP is personal data.</summary>

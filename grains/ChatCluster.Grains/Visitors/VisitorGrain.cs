@@ -100,4 +100,7 @@ public sealed class VisitorState
 
     /// <summary>Set by erasure (R5); the state then holds nothing else, so a repeated erasure is recognised.</summary>
     [Id(9)] public DateTimeOffset? ErasedAt { get; set; }
+
+    /// <summary>Restriction of processing or objection (R5): excluded from AI. Minimal, for issue 7; issue 4 owns the full rules.</summary>
+    [Id(30)] public bool ProcessingRestricted { get; set; }
 }
