@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using ChatCluster.Gateway.Ai;
 using ChatCluster.Gateway.Api;
 using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Delivery;
@@ -39,6 +40,7 @@ public static class GatewayApp
         builder.AddChatClusterConnection(gateway);
         builder.Services.AddSingleton<Feeds>();
         builder.Services.AddChatPresence(builder.Configuration);
+        builder.Services.AddChatClusterAi(builder.Configuration);
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<SelfOrigins>();
         builder.Services.AddSingleton<ChatServices>();
@@ -85,6 +87,8 @@ public static class GatewayApp
         app.MapAgentEndpoints();
         app.MapPrivacyEndpoints();
         app.MapSubjectRightsEndpoints();
+        app.MapReportEndpoints();
+        app.MapInsightEndpoints();
         app.MapDemoPage();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SelfOrigins>().Set(ListeningOrigins(app)));

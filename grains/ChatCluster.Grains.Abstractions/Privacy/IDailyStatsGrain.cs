@@ -28,9 +28,12 @@ public enum StatsEventKind
     Erased = 6,
 }
 
-/// <summary>Something countable happened; <see cref="Duration"/> is set for first response and resolution.</summary>
+/// <summary>
+/// Something countable happened; <see cref="Duration"/> is set for first response and resolution, <see cref="At"/>
+/// (when known) places it in its UTC hour for reports.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default);
+public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default, DateTimeOffset At = default);
 
 [GenerateSerializer, Immutable]
 public sealed record DailyStats(

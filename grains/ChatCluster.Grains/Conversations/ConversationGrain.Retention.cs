@@ -1,5 +1,6 @@
 using ChatCluster.Conversations;
 using ChatCluster.Grains.Privacy;
+using ChatCluster.Grains.Reports;
 using ChatCluster.Inbox;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
@@ -89,8 +90,10 @@ public sealed partial class ConversationGrain
         if (!state.State.Started || state.State.Retention.IsHeld || !retention.IsDue(Deadline)) return false;
         var now = retention.Now;
         var redacted = state.State.Retention.KeepRedactedEmail ? EmailRedaction.Redact(state.State.VisitorEmail) : null;
+        var missed = state.State.Status != ConversationStatus.Closed && state.State.FirstResponseAt is null;
         await DeletePersonalData(redacted, now);
         _ = GrainFactory.Count(tenantId, now, StatsEventKind.Expired);
+        if (missed) _ = GrainFactory.CountMissed(tenantId, now);
         await GrainFactory.Record(tenantId, new AuditEntry(now, AuditEntry.RetentionActor, AuditAction.ConversationExpired,
             AuditEntry.ConversationSubject(conversationId)));
         return true;

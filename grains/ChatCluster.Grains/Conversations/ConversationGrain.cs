@@ -1,6 +1,7 @@
 using System.Text;
 using ChatCluster.Conversations;
 using ChatCluster.Grains.Privacy;
+using ChatCluster.Grains.Reports;
 using ChatCluster.Inbox;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
@@ -94,6 +95,7 @@ public sealed partial class ConversationGrain(
             state.State.Status = ConversationStatus.Assigned;
             state.State.AssignedAgentId = sender.Id;
             await state.WriteStateAsync();
+            _ = GrainFactory.CountAssigned(tenantId, message.SentAt, sender.Id);
             await AnnounceStatus(sender);
         }
         else
@@ -145,6 +147,7 @@ public sealed partial class ConversationGrain(
         state.State.AssignedAgentId = agent.Id;
         state.State.LastActivityAt = time.GetUtcNow();
         await state.WriteStateAsync();
+        _ = GrainFactory.CountAssigned(tenantId, state.State.LastActivityAt, agent.Id);
         await AnnounceStatus(agent);
         return Summary();
     }
@@ -158,6 +161,7 @@ public sealed partial class ConversationGrain(
         state.State.LastActivityAt = state.State.ClosedAt.Value;
         await state.WriteStateAsync();
         _ = GrainFactory.Count(tenantId, state.State.ClosedAt.Value, StatsEventKind.Resolved, state.State.ClosedAt.Value - state.State.StartedAt);
+        if (state.State.FirstResponseAt is null) _ = GrainFactory.CountMissed(tenantId, state.State.ClosedAt.Value);
         await AnnounceStatus(by);
         await MailTranscript();
         return Summary();

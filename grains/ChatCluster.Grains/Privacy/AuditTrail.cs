@@ -10,5 +10,5 @@ public static class AuditTrail
 
     /// <summary>Counts something in the tenant's statistics of the day of <paramref name="at"/> (R2).</summary>
     public static Task Count(this IGrainFactory grains, string tenantId, DateTimeOffset at, StatsEventKind kind, TimeSpan duration = default) =>
-        grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, at)).Record(new StatsEvent(kind, duration));
+        grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, at)).Record(new StatsEvent(kind, duration, at));
 }

@@ -7,7 +7,7 @@ namespace ChatCluster.Grains.Privacy;
 /// every <see cref="FlushInterval"/> and on deactivation, so a busy tenant costs no write per message. A
 /// crash can lose the last seconds of counts: statistics are approximate, personal data never depends on them.
 /// </summary>
-public sealed class DailyStatsGrain(
+public sealed partial class DailyStatsGrain(
     [PersistentState("stats", StorageNames.Chat)] IPersistentState<DailyStatsState> state) : Grain, IDailyStatsGrain
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
@@ -36,6 +36,7 @@ public sealed class DailyStatsGrain(
             case StatsEventKind.Erased: s.Erased++; break;
             default: return Task.CompletedTask;
         }
+        Project(e);
         dirty = true;
         return Task.CompletedTask;
     }
@@ -68,4 +69,7 @@ public sealed class DailyStatsState
     [Id(6)] public double ResolutionSecondsTotal { get; set; }
     [Id(7)] public long Expired { get; set; }
     [Id(8)] public long Erased { get; set; }
+
+    /// <summary>Report counters (A1, <c>Reports/</c>); a high id leaves 9–19 to the statistics themselves.</summary>
+    [Id(20)] public ChatCluster.Grains.Reports.DayReportCounters? Report { get; set; }
 }

@@ -1,0 +1,67 @@
+using ChatCluster.Grains.Reports;
+using ChatCluster.Privacy;
+using ChatCluster.Reports;
+
+namespace ChatCluster.Grains.Privacy;
+
+/// <summary>
+/// Reports (A1) projected from the same events as the day's statistics, as they happen: per-hour volume,
+/// duration histograms, ratings, conversations per agent and missed conversations. Extends the statistics
+/// grain rather than adding a second one, so one event costs one message and one write.
+/// </summary>
+public sealed partial class DailyStatsGrain : IDayReportGrain
+{
+    /// <summary>Most distinct agents counted per day; more is a runaway caller, not a team.</summary>
+    public const int MaxAgentsPerDay = 10_000;
+
+    private DayReportCounters Report => state.State.Report ??= new DayReportCounters();
+
+    public Task ConversationAssigned(string agentId)
+    {
+        if (string.IsNullOrEmpty(agentId) || agentId.Length > 64) return Task.CompletedTask;
+        var byAgent = Report.ConversationsByAgent;
+        if (!byAgent.ContainsKey(agentId) && byAgent.Count >= MaxAgentsPerDay) return Task.CompletedTask;
+        byAgent[agentId] = byAgent.GetValueOrDefault(agentId) + 1;
+        dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ConversationMissed()
+    {
+        Report.Missed++;
+        dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task RatingGiven(int stars)
+    {
+        if (stars is < 1 or > 5) return Task.CompletedTask;
+        Report.Ratings[stars - 1]++;
+        dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task<DayReport> GetReport()
+    {
+        var s = state.State;
+        var r = Report;
+        var day = GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
+        return Task.FromResult(new DayReport(day, s.ConversationsStarted, s.VisitorMessages, s.AgentMessages, r.Missed, s.Resolved,
+            s.Expired, s.Erased, [.. r.ConversationsByHour], [.. r.MessagesByHour], [.. r.FirstResponseHistogram], [.. r.ResolutionHistogram],
+            [.. r.Ratings], new Dictionary<string, long>(r.ConversationsByAgent)));
+    }
+
+    /// <summary>Adds a statistics event to the report counters; called by <see cref="Record"/>.</summary>
+    private void Project(StatsEvent e)
+    {
+        var r = Report;
+        var hour = e.At == default ? -1 : e.At.UtcDateTime.Hour;
+        switch (e.Kind)
+        {
+            case StatsEventKind.ConversationStarted when hour >= 0: r.ConversationsByHour[hour]++; break;
+            case StatsEventKind.VisitorMessage or StatsEventKind.AgentMessage when hour >= 0: r.MessagesByHour[hour]++; break;
+            case StatsEventKind.FirstResponse: DayReportCounters.Add(r.FirstResponseHistogram, e.Duration); break;
+            case StatsEventKind.Resolved: DayReportCounters.Add(r.ResolutionHistogram, e.Duration); break;
+        }
+    }
+}
