@@ -24,6 +24,9 @@ public enum AuditAction
     ConversationErased = 5,
     VisitorErased = 6,
     ErasureRefused = 7,
+
+    /// <summary>An agent opened a visitor's details (name, email, coarse IP, page, browser) in the console.</summary>
+    VisitorDetailsViewed = 16, // numbered apart so the privacy engine's own new actions cannot collide with it
 }
 
 /// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>

@@ -34,6 +34,7 @@ public sealed class DailyStatsGrain(
             case StatsEventKind.Resolved: s.Resolved++; s.ResolutionSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
             case StatsEventKind.Expired: s.Expired++; break;
             case StatsEventKind.Erased: s.Erased++; break;
+            case StatsEventKind.Rated when e.Score is >= 1 and <= 5: s.Ratings++; s.RatingScoreTotal += e.Score; break;
             default: return Task.CompletedTask;
         }
         dirty = true;
@@ -45,7 +46,11 @@ public sealed class DailyStatsGrain(
         var s = state.State;
         var day = GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
         return Task.FromResult(new DailyStats(day, s.ConversationsStarted, s.VisitorMessages, s.AgentMessages, s.FirstResponses,
-            s.FirstResponseSecondsTotal, s.Resolved, s.ResolutionSecondsTotal, s.Expired, s.Erased));
+            s.FirstResponseSecondsTotal, s.Resolved, s.ResolutionSecondsTotal, s.Expired, s.Erased)
+        {
+            Ratings = s.Ratings,
+            RatingScoreTotal = s.RatingScoreTotal,
+        });
     }
 
     private async Task Flush()
@@ -68,4 +73,6 @@ public sealed class DailyStatsState
     [Id(6)] public double ResolutionSecondsTotal { get; set; }
     [Id(7)] public long Expired { get; set; }
     [Id(8)] public long Erased { get; set; }
+    [Id(20)] public long Ratings { get; set; }
+    [Id(21)] public long RatingScoreTotal { get; set; }
 }
