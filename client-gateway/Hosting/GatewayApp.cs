@@ -8,6 +8,7 @@ using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Presence;
+using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,6 +37,7 @@ public static class GatewayApp
         builder.AddChatClusterConnection(gateway);
         builder.Services.AddSingleton<Feeds>();
         builder.Services.AddChatPresence(builder.Configuration);
+        builder.Services.AddAgentRouting();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<SelfOrigins>();
         builder.Services.AddSingleton<ChatServices>();
@@ -54,8 +56,9 @@ public static class GatewayApp
             o.TokenValidationParameters = tokens.ValidationParameters;
         });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim))
-            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner"));
+            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)))
+            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner").RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)))
+            .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim));
         builder.Services.AddSingleton<OperatorKeyFilter>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCodeByStatus);
         builder.Services.AddExceptionHandler<ProblemMapping>();
@@ -75,6 +78,8 @@ public static class GatewayApp
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
+        app.MapAssignmentEndpoints();
+        app.MapMfaEndpoints();
         app.MapPrivacyEndpoints();
         app.MapDemoPage();
 
