@@ -1,4 +1,5 @@
 using ChatCluster.Gateway.Auth;
+using ChatCluster.Security;
 using ChatCluster.Tenants;
 
 namespace ChatCluster.Gateway.Api;
@@ -12,9 +13,13 @@ public static class AuthEndpoints
         return app;
     }
 
-    public sealed record LoginRequest(string? TenantId, string? Email, string? Password);
+    /// <param name="Totp">The current code of the agent's authenticator, when TOTP is enabled (T2).</param>
+    public sealed record LoginRequest(string? TenantId, string? Email, string? Password, string? Totp = null);
 
-    public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, AgentInfo Agent, string TenantId);
+    /// <param name="MfaEnrolmentRequired">
+    /// True when the tenant requires MFA and the agent has not enrolled: the token then opens only <c>/api/me/totp</c>.
+    /// </param>
+    public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, AgentInfo Agent, string TenantId, bool MfaEnrolmentRequired = false);
 
     private static async Task<IResult> Login(LoginRequest request, IClusterClient grains, AgentTokens tokens)
     {
@@ -28,7 +33,22 @@ public static class AuthEndpoints
         if (!valid)
             return ProblemMapping.Problem(ErrorCodes.NotAuthenticated, "Wrong tenant, email or password.");
 
-        var (token, expires) = tokens.Issue(request.TenantId, credentials!.Agent);
-        return Results.Ok(new LoginResponse(token, expires, credentials.Agent, request.TenantId));
+        // Second step (T2): the password was right; an enrolled agent must also give the current TOTP code.
+        var agent = credentials!.Agent;
+        var mfa = grains.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(request.TenantId, agent.AgentId));
+        if (await mfa.IsEnabled())
+        {
+            if (string.IsNullOrWhiteSpace(request.Totp))
+                return ProblemMapping.Problem(ErrorCodes.TotpRequired, "Enter the 6-digit code from your authenticator app (field totp).");
+            await mfa.Verify(request.Totp); // invalid_totp, totp_reused
+        }
+        else if ((await grains.GetGrain<ITenantGrain>(request.TenantId).GetSecurity()).RequireMfa)
+        {
+            var (enrolToken, enrolExpires) = tokens.Issue(request.TenantId, agent, enrolOnly: true);
+            return Results.Ok(new LoginResponse(enrolToken, enrolExpires, agent, request.TenantId, MfaEnrolmentRequired: true));
+        }
+
+        var (token, expires) = tokens.Issue(request.TenantId, agent);
+        return Results.Ok(new LoginResponse(token, expires, agent, request.TenantId));
     }
 }

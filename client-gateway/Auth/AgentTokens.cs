@@ -22,6 +22,10 @@ public sealed class AgentTokens
     public const string RoleClaim = "role";
     public const string NameClaim = "name";
 
+    /// <summary>Present with <see cref="EnrolOnlyScope"/> on a token that may only enrol a second factor (T2).</summary>
+    public const string ScopeClaim = "scope";
+    public const string EnrolOnlyScope = "mfa-enrol";
+
     private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
     private readonly SymmetricSecurityKey key;
     private readonly AuthOptions options;
@@ -50,8 +54,17 @@ public sealed class AgentTokens
 
     public TokenValidationParameters ValidationParameters { get; }
 
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string tenantId, AgentInfo agent)
+    /// <param name="enrolOnly">A token for an agent whose tenant requires MFA and who has not enrolled yet: it opens only the enrolment API.</param>
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string tenantId, AgentInfo agent, bool enrolOnly = false)
     {
+        var claims = new Dictionary<string, object>
+        {
+            [JwtRegisteredClaimNames.Sub] = agent.AgentId,
+            [TenantClaim] = tenantId,
+            [RoleClaim] = agent.Role.ToString().ToLowerInvariant(),
+            [NameClaim] = agent.DisplayName,
+        };
+        if (enrolOnly) claims[ScopeClaim] = EnrolOnlyScope;
         var now = time.GetUtcNow();
         var expires = now + options.TokenLifetime;
         var token = handler.CreateToken(new SecurityTokenDescriptor
@@ -61,13 +74,7 @@ public sealed class AgentTokens
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
-            Claims = new Dictionary<string, object>
-            {
-                [JwtRegisteredClaimNames.Sub] = agent.AgentId,
-                [TenantClaim] = tenantId,
-                [RoleClaim] = agent.Role.ToString().ToLowerInvariant(),
-                [NameClaim] = agent.DisplayName,
-            },
+            Claims = claims,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         });
         return (token, expires);
@@ -78,7 +85,9 @@ public sealed class AgentTokens
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > 4096) return null;
         var result = await handler.ValidateTokenAsync(token, ValidationParameters);
-        return result.IsValid ? FromClaims(new ClaimsPrincipal(result.ClaimsIdentity)) : null;
+        if (!result.IsValid) return null;
+        var user = new ClaimsPrincipal(result.ClaimsIdentity);
+        return IsEnrolOnly(user) ? null : FromClaims(user);
     }
 
     public static AgentPrincipal? FromClaims(ClaimsPrincipal user)
@@ -89,6 +98,8 @@ public sealed class AgentTokens
         if (tenant is null || agent is null || !Enum.TryParse<AgentRole>(role, ignoreCase: true, out var parsed)) return null;
         return new AgentPrincipal(tenant, agent, parsed, user.FindFirst(NameClaim)?.Value ?? agent);
     }
+
+    public static bool IsEnrolOnly(ClaimsPrincipal user) => user.HasClaim(ScopeClaim, EnrolOnlyScope);
 
     public static string NewSigningKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 

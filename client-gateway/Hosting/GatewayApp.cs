@@ -9,6 +9,7 @@ using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Presence;
+using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using ChatCluster.Gateway.Operations;
 using ChatCluster.Silo.Hosting.Operations;
@@ -41,6 +42,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<Feeds>();
         builder.Services.AddChatPresence(builder.Configuration);
         builder.Services.AddChatClusterAi(builder.Configuration);
+        builder.Services.AddAgentRouting();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<SelfOrigins>();
         builder.Services.AddSingleton<ChatServices>();
@@ -61,8 +63,9 @@ public static class GatewayApp
             o.TokenValidationParameters = tokens.ValidationParameters;
         });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim))
-            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner"));
+            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)))
+            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner").RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)))
+            .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim));
         builder.Services.AddSingleton<OperatorKeyFilter>();
         builder.Services.AddSingleton<OperatorAccess>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCodeByStatus);
@@ -85,6 +88,8 @@ public static class GatewayApp
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
+        app.MapAssignmentEndpoints();
+        app.MapMfaEndpoints();
         app.MapPrivacyEndpoints();
         app.MapSubjectRightsEndpoints();
         app.MapReportEndpoints();

@@ -41,6 +41,8 @@ public static class ClientFrameTypes
         [CloseFrame.Name] = typeof(CloseFrame),
         [SetPresenceFrame.Name] = typeof(SetPresenceFrame),
         [PingFrame.Name] = typeof(PingFrame),
+        [RateFrame.Name] = typeof(RateFrame),
+        [TransferFrame.Name] = typeof(TransferFrame),
     };
 
     public static string Known => string.Join(", ", ByName.Keys);

@@ -54,6 +54,8 @@ public sealed partial class ChatConnection
                 JoinFrame join => Join(session, join),
                 CloseFrame close => Close(session, close),
                 SetPresenceFrame presence => SetPresence(session, presence),
+                RateFrame rate => Rate(session, rate),
+                TransferFrame transfer => Transfer(session, transfer),
                 _ => Task.CompletedTask,
             });
         }

@@ -31,7 +31,9 @@
       typing: '{name} is typing…', agent: 'Agent', you: 'You', ended: 'This chat has ended.',
       again: 'Start a new chat', messages: 'Messages', theme: 'Switch theme', language: 'Deutsch',
       langCode: 'DE', tooLong: 'This message is too long.', failed: 'Not sent: ', unread: 'new message',
-      empty: 'Ask us anything. A member of the team will answer here.'
+      empty: 'Ask us anything. A member of the team will answer here.',
+      rate: 'How was this chat?', star: '{n} of 5 stars', comment: 'Comment (optional)', rateSend: 'Send rating',
+      thanks: 'Thank you for your feedback.', pickScore: 'Choose from 1 to 5 stars.'
     },
     de: {
       open: 'Chat öffnen', close: 'Chat schließen', title: 'Chatten Sie mit uns',
@@ -44,7 +46,9 @@
       typing: '{name} schreibt…', agent: 'Mitarbeiter', you: 'Sie', ended: 'Dieser Chat ist beendet.',
       again: 'Neuen Chat beginnen', messages: 'Nachrichten', theme: 'Farbschema wechseln', language: 'English',
       langCode: 'EN', tooLong: 'Diese Nachricht ist zu lang.', failed: 'Nicht gesendet: ', unread: 'neue Nachricht',
-      empty: 'Fragen Sie uns. Jemand aus dem Team antwortet hier.'
+      empty: 'Fragen Sie uns. Jemand aus dem Team antwortet hier.',
+      rate: 'Wie war dieser Chat?', star: '{n} von 5 Sternen', comment: 'Kommentar (freiwillig)', rateSend: 'Bewertung senden',
+      thanks: 'Danke für Ihre Rückmeldung.', pickScore: 'Wählen Sie 1 bis 5 Sterne.'
     }
   };
 
@@ -125,7 +129,17 @@
     '<p class="notice" role="alert" hidden></p>' +
     '<ol class="log" role="log" aria-live="polite" aria-relevant="additions" tabindex="0"></ol>' +
     '<p class="typing" aria-live="polite"></p>' +
-    '<div class="ended" hidden><p></p><button type="button" class="again"></button></div>' +
+    '<div class="ended" hidden><p></p>' +
+    // Rating at close (1–5 stars, optional comment): native radios keep it keyboard operable and announced.
+    '<form class="rate"><fieldset><legend class="l-rate"></legend><div class="stars">' +
+    '<label><input type="radio" name="score" value="1"><span aria-hidden="true">★</span><span class="sr s-1"></span></label>' +
+    '<label><input type="radio" name="score" value="2"><span aria-hidden="true">★</span><span class="sr s-2"></span></label>' +
+    '<label><input type="radio" name="score" value="3"><span aria-hidden="true">★</span><span class="sr s-3"></span></label>' +
+    '<label><input type="radio" name="score" value="4"><span aria-hidden="true">★</span><span class="sr s-4"></span></label>' +
+    '<label><input type="radio" name="score" value="5"><span aria-hidden="true">★</span><span class="sr s-5"></span></label>' +
+    '</div><label class="c-wrap"><span class="l-comment"></span><input name="comment" type="text" maxlength="1000" autocomplete="off"></label>' +
+    '<button type="submit" class="rate-send"></button></fieldset><p class="rate-msg" role="status" aria-live="polite"></p></form>' +
+    '<button type="button" class="again"></button></div>' +
     '<form class="contact" hidden><fieldset><legend></legend>' +
     '<label><span class="l-name"></span><input name="name" autocomplete="name" maxlength="100"></label>' +
     '<label><span class="l-email"></span><input name="email" type="email" autocomplete="email" maxlength="254"></label>' +
@@ -170,6 +184,10 @@
     el.send.textContent = t('send');
     el.ended.querySelector('p').textContent = t('ended');
     el.again.textContent = t('again');
+    $('.l-rate').textContent = t('rate');
+    for (var n = 1; n <= 5; n++) $('.s-' + n).textContent = t('star', { n: n });
+    $('.l-comment').textContent = t('comment');
+    $('.rate-send').textContent = t('rateSend');
     renderPhase();
     for (var cid in rows) markRow(rows[cid]);
   }
@@ -195,6 +213,7 @@
     el.wrap.setAttribute('data-team', state.team);
     var closed = state.conversationId && state.status === 'closed';
     el.ended.hidden = !closed;
+    renderRating();
     el.composer.hidden = !!closed || state.phase === 'refused';
     el.contact.hidden = !askContact || !!state.conversationId || state.phase === 'refused' || (state.pending.length > 0 && !state.hint);
   }
@@ -404,6 +423,27 @@
     state.status = c.status || 'open';
   }
 
+  // ---- rating at close ----
+  var rateForm = $('.rate'), rateMsg = $('.rate-msg');
+  function renderRating(message) {
+    var done = !!state.conversationId && store.get('rated') === state.conversationId;
+    rateForm.querySelector('fieldset').hidden = done;
+    rateMsg.textContent = done ? t('thanks') : (message || '');
+    var chosen = rateForm.querySelector('input:checked');
+    var score = chosen ? Number(chosen.value) : 0;
+    var labels = rateForm.querySelectorAll('.stars label');
+    for (var i = 0; i < labels.length; i++) labels[i].classList.toggle('on', i < score);
+  }
+  function ratingDone() { store.set('rated', state.conversationId); renderRating(); }
+  function submitRating() {
+    var chosen = rateForm.querySelector('input:checked');
+    if (!chosen) { renderRating(t('pickScore')); return; }
+    var comment = rateForm.querySelector('input[name=comment]').value.trim();
+    var frame = { type: 'rate', id: 'rate', conversationId: state.conversationId, score: Number(chosen.value) };
+    if (comment) frame.comment = comment;
+    if (!send(frame)) renderRating(t('unavailable'));
+  }
+
   // ---- connection ----
   function send(frame) {
     if (!ws || ws.readyState !== 1) return false;
@@ -510,6 +550,9 @@
         renderPhase();
         flush();
         return;
+      case 'rated':
+        if (f.conversationId === state.conversationId) ratingDone();
+        return;
       case 'presence':
         if (f.scope === 'team') { state.team = f.status; renderPhase(); }
         return;
@@ -583,6 +626,11 @@
         return;
     }
     var id = String(f.id || '');
+    if (id === 'rate') {
+      if (f.code === 'conflict') ratingDone(); // rated before (another tab, or before a reload)
+      else renderRating(f.message);
+      return;
+    }
     if (id === 'start') {
       state.starting = false;
       if (f.code !== 'unavailable' && f.code !== 'rate_limited') { state.hint = f.message; renderPhase(); return; }
@@ -622,6 +670,8 @@
   el.text.addEventListener('input', guard(onInput));
   el.text.addEventListener('blur', guard(stopTyping));
   el.contact.addEventListener('submit', guard(function (e) { e.preventDefault(); el.text.focus(); }));
+  rateForm.addEventListener('submit', guard(function (e) { e.preventDefault(); submitRating(); }));
+  rateForm.addEventListener('change', guard(function () { renderRating(); }));
   el.again.addEventListener('click', guard(function () {
     forgetConversation();
     renderPhase();
@@ -670,6 +720,13 @@
       '.mine .text{background:var(--mine);color:var(--mine-fg);border-bottom-right-radius:4px}.theirs .text{border-bottom-left-radius:4px}' +
       '.typing{margin:0;padding:0 16px;min-height:18px;font-size:12px;color:var(--muted);font-style:italic}' +
       '.ended{padding:10px 16px;border-top:1px solid var(--line);text-align:center;color:var(--muted)}.ended p{margin:0 0 8px}' +
+      '.rate fieldset{border:0;margin:0 0 8px;padding:0;display:flex;flex-direction:column;align-items:center;gap:6px}.rate legend{padding:0 0 4px;color:var(--fg)}' +
+      '.stars{display:flex;gap:2px}.stars label{position:relative;cursor:pointer;font-size:26px;line-height:1;color:var(--muted)}' +
+      '.stars label.on{color:#f5a623}.stars input{position:absolute;opacity:0;width:1px;height:1px}' +
+      '.stars input:focus-visible+span{outline:2px solid var(--accent);outline-offset:2px;border-radius:4px}' +
+      '.c-wrap{display:flex;flex-direction:column;font-size:12px;gap:2px;width:100%;text-align:left}.c-wrap input{width:100%}' +
+      '.rate-send{border:0;background:var(--brand);color:#fff;border-radius:8px;padding:6px 12px;cursor:pointer}.rate-msg{margin:0 0 8px;font-size:13px}' +
+      '.rate fieldset[hidden]{display:none}' +
       '.again{border:1px solid var(--accent);background:transparent;color:var(--accent);border-radius:8px;padding:6px 12px;cursor:pointer}' +
       '.contact fieldset{border:0;border-top:1px solid var(--line);margin:0;padding:8px 16px;display:grid;grid-template-columns:1fr 1fr;gap:6px 10px}' +
       '.contact legend{padding:8px 0 0;font-size:12px;font-weight:600;color:var(--muted);float:left;grid-column:1/-1}' +

@@ -41,4 +41,10 @@ public static class ErrorCodes
     public const string IdleTimeout = "idle_timeout";
     public const string Unavailable = "unavailable";
     public const string Internal = "internal_error";
+
+    // Multi-factor login (T2).
+    public const string TotpRequired = "totp_required";
+    public const string InvalidTotp = "invalid_totp";
+    public const string TotpReused = "totp_reused";
+    public const string MfaEnrolmentRequired = "mfa_enrolment_required";
 }

@@ -110,6 +110,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         (await http.SendAsync(request)).EnsureSuccessStatusCode();
     }
 
+    /// <summary>Sets the routing capacity of every demo team member (0 turns automatic routing off for them).</summary>
+    public async Task SetDemoCapacities(int capacity)
+    {
+        using var http = new HttpClient { BaseAddress = GatewayUri };
+        var login = await http.PostAsJsonAsync("api/auth/login", new { tenantId = "demo", email = DemoEmail, password = DemoPassword });
+        var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        foreach (var agent in (await http.GetFromJsonAsync<JsonArray>("api/agents"))!)
+            (await http.PutAsJsonAsync($"api/agents/{agent!["agentId"]}/capacity", new { capacity })).EnsureSuccessStatusCode();
+    }
+
     /// <summary>Logs an agent into the console in <paramref name="page"/>.</summary>
     public async Task LogInAgent(IPage page, string email, string password)
     {

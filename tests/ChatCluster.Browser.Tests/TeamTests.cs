@@ -20,6 +20,9 @@ public sealed class TeamTests(BrowserFixture fixture)
         await fixture.LogInAgent(first.Page);
         await fixture.LogInAgent(second.Page, "bea@demo.local", "bea-password-123");
         await Expect(first.Page.Locator("#team li", new() { HasText = "Bea" })).ToHaveAttributeAsync("data-status", "online");
+        // Automatic routing (T3) would assign the conversation to one of them at once; with both capacities at 0
+        // it waits for a manual claim, which is the flow this test is about. Restored at the end.
+        await fixture.SetDemoCapacities(0);
 
         await widget.Page.GotoAsync(fixture.GatewayUri.ToString());
         await widget.Open();
@@ -43,5 +46,6 @@ public sealed class TeamTests(BrowserFixture fixture)
         await second.Page.SelectOptionAsync("#presence", "away");
         await Expect(first.Page.Locator("#team li", new() { HasText = "Bea" })).ToHaveAttributeAsync("data-status", "away");
         await Expect(widget.Presence).ToHaveTextAsync("We're online");
+        await fixture.SetDemoCapacities(3);
     }
 }

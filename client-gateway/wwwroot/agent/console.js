@@ -40,23 +40,81 @@
     var form = el.loginForm.elements;
     el.loginError.textContent = '';
     var body = { tenantId: form.tenantId.value.trim(), email: form.email.value.trim(), password: form.password.value };
-    fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (json) {
-          if (!r.ok) throw new Error(json.detail || json.title || 'Login failed (' + r.status + ').');
-          return json;
-        });
-      })
+    if (!$('totp-row').hidden && form.totp.value.trim()) body.totp = form.totp.value.trim();
+    api('POST', '/api/auth/login', body, null)
       .then(function (json) {
         session = { token: json.token, tenantId: json.tenantId, agent: json.agent };
-        write(sessionStorage, SESSION, session);
         form.password.value = '';
+        form.totp.value = '';
+        $('totp-row').hidden = true;
+        // The tenant requires two-step login and this agent has not set it up: the token only opens the enrolment.
+        if (json.mfaEnrolmentRequired) { el.login.hidden = true; enrol(true); return; }
+        write(sessionStorage, SESSION, session);
         start();
       })
-      .catch(function (err) { el.loginError.textContent = err.message || 'Login failed.'; });
+      .catch(function (err) {
+        if (err.code === 'totp_required' || err.code === 'invalid_totp' || err.code === 'totp_reused') {
+          $('totp-row').hidden = false;
+          form.totp.value = '';
+          form.totp.focus();
+        }
+        el.loginError.textContent = err.message || 'Login failed.';
+      });
   });
 
   el.logout.addEventListener('click', function () { logout(''); });
+
+  /** JSON over HTTP; a problem becomes an Error with the protocol's code. */
+  function api(method, path, body, token) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (token) headers.Authorization = 'Bearer ' + token;
+    return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (json) {
+          if (r.ok) return json;
+          var err = new Error(json.detail || json.title || 'Request failed (' + r.status + ').');
+          err.code = json.code;
+          throw err;
+        });
+      });
+  }
+
+  // ---- two-step login (TOTP) enrolment ----
+  var enrolOnly = false;
+  function enrol(required) {
+    enrolOnly = required;
+    $('mfa').hidden = false;
+    el.app.hidden = true;
+    $('mfa-error').textContent = '';
+    $('mfa-cancel').hidden = required;
+    $('mfa-intro').textContent = (required ? 'Your organisation requires two-step login. ' : '') +
+      'Scan the QR code with an authenticator app (or enter the key by hand), then type the 6-digit code it shows.';
+    api('POST', '/api/me/totp/enrol', null, session.token)
+      .then(function (json) {
+        $('mfa-qr').innerHTML = json.qrSvg; // drawn by our own gateway (QRCoder), not user content
+        $('mfa-secret').textContent = json.secret;
+        $('mfa-uri').textContent = json.otpAuthUri;
+        $('mfa-form').elements.code.focus();
+      })
+      .catch(function (err) {
+        $('mfa-error').textContent = err.code === 'conflict' ? 'Two-step login is already on for your account.' : err.message;
+      });
+  }
+  $('mfa-open').addEventListener('click', function () { enrol(false); });
+  $('mfa-cancel').addEventListener('click', function () { $('mfa').hidden = true; el.app.hidden = false; });
+  $('mfa-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var code = $('mfa-form').elements.code;
+    api('POST', '/api/me/totp/confirm', { code: code.value.trim() }, session.token)
+      .then(function (json) {
+        code.value = '';
+        $('mfa').hidden = true;
+        session.token = json.token;
+        write(sessionStorage, SESSION, session);
+        if (enrolOnly) start(); else el.app.hidden = false;
+      })
+      .catch(function (err) { $('mfa-error').textContent = err.message; code.focus(); });
+  });
 
   function logout(message) {
     sessionStorage.removeItem(SESSION);
@@ -67,6 +125,7 @@
     conversations = {};
     active = '';
     el.app.hidden = true;
+    $('mfa').hidden = true;
     el.login.hidden = false;
     el.loginError.textContent = message;
     el.loginForm.elements.email.focus();
@@ -268,7 +327,46 @@
     }
     renderInbox();
     renderConversation();
+    loadVisitor(id);
     el.text.focus();
+  }
+
+  // ---- visitor panel (coarse details; each read is audited by the gateway) ----
+  function loadVisitor(id) {
+    var dl = $('visitor-details');
+    dl.textContent = '';
+    api('GET', '/api/conversations/' + encodeURIComponent(id) + '/visitor', null, session.token)
+      .then(function (v) {
+        if (active !== id) return;
+        [['Name', v.name], ['Email', v.email], ['Network', v.ipNetwork], ['Page', v.pageUrl], ['Browser', v.browser]]
+          .forEach(function (pair) {
+            var dt = document.createElement('dt'); dt.textContent = pair[0];
+            var dd = document.createElement('dd'); dd.textContent = pair[1] || '—';
+            dl.appendChild(dt); dl.appendChild(dd);
+          });
+      })
+      .catch(function (err) { if (active === id) dl.textContent = err.message; });
+  }
+
+  // ---- transfer to another agent (T3) ----
+  $('transfer').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var to = $('transfer-to').value;
+    if (active && to) send({ type: 'transfer', id: 'transfer:' + active, conversationId: active, toAgentId: to });
+  });
+  function renderTransfer() {
+    var select = $('transfer-to'), c = conv(active), s = c.summary;
+    var current = select.value;
+    select.textContent = '';
+    Object.keys(team).forEach(function (id) {
+      if (id === s.assignedAgentId) return;
+      var o = document.createElement('option');
+      o.value = id;
+      o.textContent = team[id].name + (id === me.id ? ' (you)' : '') + ' · ' + team[id].status;
+      select.appendChild(o);
+    });
+    if (current) select.value = current;
+    $('transfer').hidden = s.status === 'closed' || !select.options.length;
   }
 
   function flush(c) {
@@ -402,6 +500,7 @@
     el.close.hidden = s.status === 'closed';
     el.claim.hidden = !(s.status === 'assigned' && s.assignedAgentId !== me.id);
     el.reply.hidden = s.status === 'closed';
+    renderTransfer();
   }
 
   function renderTyping() {

@@ -33,6 +33,15 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     Task<ConversationSummary> Assign(Participant agent);
 
     Task<ConversationSummary> Close(Participant by);
+
+    /// <summary>An agent hands the conversation to another agent of the tenant (T3); capacity does not apply.</summary>
+    Task<ConversationSummary> Transfer(Participant by, string toAgentId);
+
+    /// <summary>
+    /// The conversation's own visitor rates it once it is closed: a score of 1–5 and an optional comment.
+    /// A second rating is refused with <c>conflict</c>, so the statistics count each conversation once.
+    /// </summary>
+    Task<ConversationRating> Rate(Participant visitor, int score, string? comment);
 }
 
 [GenerateSerializer]

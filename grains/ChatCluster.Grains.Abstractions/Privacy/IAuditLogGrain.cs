@@ -28,6 +28,9 @@ public enum AuditAction
     SubjectExported = 9,
     SubjectRectified = 10,
     ProcessingRestrictionChanged = 11,
+
+    /// <summary>An agent opened a visitor's details (name, email, coarse IP, page, browser) in the console.</summary>
+    VisitorDetailsViewed = 16, // numbered apart so the privacy engine's own new actions cannot collide with it
 }
 
 /// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>

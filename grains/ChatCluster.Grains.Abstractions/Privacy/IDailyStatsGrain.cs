@@ -26,14 +26,18 @@ public enum StatsEventKind
     Resolved = 4,
     Expired = 5,
     Erased = 6,
+    Rated = 7,
 }
 
 /// <summary>
 /// Something countable happened; <see cref="Duration"/> is set for first response and resolution, <see cref="At"/>
-/// (when known) places it in its UTC hour for reports.
+/// (when known) places it in its UTC hour for reports, <see cref="Score"/> (1–5) is set for a rating.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default, DateTimeOffset At = default);
+public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default, DateTimeOffset At = default)
+{
+    [Id(3)] public int Score { get; init; }
+}
 
 [GenerateSerializer, Immutable]
 public sealed record DailyStats(
@@ -46,7 +50,14 @@ public sealed record DailyStats(
     long Resolved,
     double ResolutionSecondsTotal,
     long Expired,
-    long Erased);
+    long Erased)
+{
+    /// <summary>Conversations rated by their visitors this day (satisfaction, A1).</summary>
+    [Id(10)] public long Ratings { get; init; }
+
+    /// <summary>Sum of the scores (1–5) of <see cref="Ratings"/>; the average is this over the count.</summary>
+    [Id(11)] public long RatingScoreTotal { get; init; }
+}
 
 /// <summary>Keys of per-tenant-per-day grains: <c>{tenantId}/{yyyy-MM-dd}</c> (UTC).</summary>
 public static class DayKeys

@@ -43,6 +43,11 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Lifts the tenant-wide hold; overdue data is then deleted at once.</summary>
     Task<RetentionRules> LiftHold(string actor);
+
+    /// <summary>The tenant's login rules (T2): whether every team member must use a second factor.</summary>
+    Task<TenantSecurity> GetSecurity();
+
+    Task<TenantSecurity> SetSecurity(TenantSecurity security);
 }
 
 /// <summary>Maps a public site key to its tenant, so a widget hello needs only the key.</summary>
@@ -71,6 +76,9 @@ public sealed record TenantInfo(
 
 [GenerateSerializer, Immutable]
 public sealed record AgentInfo(string AgentId, string Email, string DisplayName, AgentRole Role, DateTimeOffset CreatedAt);
+
+[GenerateSerializer, Immutable]
+public sealed record TenantSecurity(bool RequireMfa);
 
 [GenerateSerializer, Immutable]
 public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash);

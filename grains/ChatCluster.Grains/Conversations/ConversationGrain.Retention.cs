@@ -124,6 +124,7 @@ public sealed partial class ConversationGrain
         _ = GrainFactory.GetGrain<IRetentionRegistryGrain>(tenantId).Remove(RetainedAs);
         // A closed summary without the name takes the conversation off the agents' inbox.
         if (wasLive) _ = GrainFactory.GetGrain<ITenantInboxGrain>(tenantId).Update(leaving);
+        if (wasLive) TrackAssignment(leaving);
     }
 
     private RetentionStatus RetentionNow() => state.State.Started

@@ -57,6 +57,7 @@ public sealed partial class ConversationGrain(
             LastActivityAt = now,
         };
         state.State.Retention.Adopt(await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetRetentionRules());
+        await RouteToAgent();
         await state.WriteStateAsync();
         await StartRetention();
         _ = GrainFactory.Count(tenantId, now, StatsEventKind.ConversationStarted);
@@ -201,6 +202,7 @@ public sealed partial class ConversationGrain(
     {
         var summary = Summary();
         ReportToInbox();
+        TrackAssignment(summary);
         await Publish(ConversationEvent.StatusChanged(summary, by, time.GetUtcNow()));
     }
 
@@ -244,4 +246,7 @@ public sealed class ConversationState
     /// <summary>After expiry, when the tenant allows it, the only trace of the contact (R2): <c>j***@e***.com</c>.</summary>
     [Id(12)] public string? RedactedEmail { get; set; }
     [Id(13)] public DateTimeOffset? ExpiredAt { get; set; }
+
+    /// <summary>The visitor's rating; its comment is personal data and is deleted with the rest (Id 20+: assignment features).</summary>
+    [Id(20)] public ConversationRating? Rating { get; set; }
 }

@@ -34,6 +34,7 @@ public sealed partial class DailyStatsGrain(
             case StatsEventKind.Resolved: s.Resolved++; s.ResolutionSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
             case StatsEventKind.Expired: s.Expired++; break;
             case StatsEventKind.Erased: s.Erased++; break;
+            case StatsEventKind.Rated when e.Score is >= 1 and <= 5: s.Ratings++; s.RatingScoreTotal += e.Score; break;
             default: return Task.CompletedTask;
         }
         Project(e);
@@ -46,7 +47,11 @@ public sealed partial class DailyStatsGrain(
         var s = state.State;
         var day = GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
         return Task.FromResult(new DailyStats(day, s.ConversationsStarted, s.VisitorMessages, s.AgentMessages, s.FirstResponses,
-            s.FirstResponseSecondsTotal, s.Resolved, s.ResolutionSecondsTotal, s.Expired, s.Erased));
+            s.FirstResponseSecondsTotal, s.Resolved, s.ResolutionSecondsTotal, s.Expired, s.Erased)
+        {
+            Ratings = s.Ratings,
+            RatingScoreTotal = s.RatingScoreTotal,
+        });
     }
 
     private async Task Flush()
@@ -72,4 +77,6 @@ public sealed class DailyStatsState
 
     /// <summary>Report counters (A1, <c>Reports/</c>); a high id leaves 9–19 to the statistics themselves.</summary>
     [Id(20)] public ChatCluster.Grains.Reports.DayReportCounters? Report { get; set; }
+    [Id(21)] public long Ratings { get; set; }
+    [Id(22)] public long RatingScoreTotal { get; set; }
 }

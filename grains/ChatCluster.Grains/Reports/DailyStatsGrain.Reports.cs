@@ -33,13 +33,8 @@ public sealed partial class DailyStatsGrain : IDayReportGrain
         return Task.CompletedTask;
     }
 
-    public Task RatingGiven(int stars)
-    {
-        if (stars is < 1 or > 5) return Task.CompletedTask;
-        Report.Ratings[stars - 1]++;
-        dirty = true;
-        return Task.CompletedTask;
-    }
+    /// <summary>A rating, counted exactly as the conversation's own <see cref="StatsEventKind.Rated"/> event.</summary>
+    public Task RatingGiven(int stars) => Record(new StatsEvent(StatsEventKind.Rated) { Score = stars });
 
     public Task<DayReport> GetReport()
     {
@@ -62,6 +57,7 @@ public sealed partial class DailyStatsGrain : IDayReportGrain
             case StatsEventKind.VisitorMessage or StatsEventKind.AgentMessage when hour >= 0: r.MessagesByHour[hour]++; break;
             case StatsEventKind.FirstResponse: DayReportCounters.Add(r.FirstResponseHistogram, e.Duration); break;
             case StatsEventKind.Resolved: DayReportCounters.Add(r.ResolutionHistogram, e.Duration); break;
+            case StatsEventKind.Rated when e.Score is >= 1 and <= 5: r.Ratings[e.Score - 1]++; break;
         }
     }
 }

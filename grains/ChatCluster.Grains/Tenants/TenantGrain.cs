@@ -119,6 +119,9 @@ public sealed class TenantState
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public RetentionPolicy? RetentionPolicy { get; set; }
     [Id(7)] public LegalHold? Hold { get; set; }
+
+    /// <summary>Every team member must log in with TOTP (T2). Ids from 20 on: login and assignment settings.</summary>
+    [Id(20)] public bool RequireMfa { get; set; }
 }
 
 [GenerateSerializer]
