@@ -26,6 +26,9 @@ public sealed class DrillCluster : IAsyncDisposable
     private readonly string signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly Dictionary<string, string> siloSettings;
 
+    /// <summary>The drill cluster's one encryption key (base64 of 32 random bytes).</summary>
+    public string EncryptionKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private DrillCluster(Dictionary<string, string> siloSettings) => this.siloSettings = siloSettings;
 
     public string ConnectionString => postgres.ConnectionString;
@@ -52,6 +55,9 @@ public sealed class DrillCluster : IAsyncDisposable
                 ["ChatCluster:Silo:ClusterId"] = clusterId,
                 ["ChatCluster:Silo:ServiceId"] = clusterId,
                 ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
+                // Every silo of one cluster shares the key ring: personal data is sealed before PostgreSQL (S1).
+                ["ChatCluster:Encryption:Keys:k1"] = EncryptionKey,
+                ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
             };
             var silo = SiloProcess.Start(settings);
             Silos.Add(silo);
