@@ -26,6 +26,7 @@ public static class ClusterConnection
                     client.AddMemoryStreams(ChatStreams.Provider);
                     // The gateway serves the Orleans Dashboard (behind the operator key); the silos collect its data.
                     client.AddDashboard();
+                    client.AddClusterConnectionStatusObserver<Delivery.ClusterChangeResync>();
                 });
                 break;
         }

@@ -28,6 +28,11 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
 
     private sealed record EventWork(ConversationEvent Event) : DeliveryWork;
 
+    private sealed record ResyncWork : DeliveryWork;
+
+    /// <summary>Asks the delivery loop to catch up every followed conversation from the log.</summary>
+    public void Resync() => deliveries.Writer.TryWrite(new ResyncWork());
+
     void IFeedListener<ConversationEvent>.OnEvent(string key, ConversationEvent item)
     {
         if (!deliveries.Writer.TryWrite(new EventWork(item)) && !lifetime.IsCancellationRequested)
@@ -65,6 +70,20 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
                         catch (Exception ex)
                         {
                             watch.Done.TrySetException(ex);
+                        }
+                        break;
+                    case ResyncWork:
+                        if (session is not { } who) break;
+                        foreach (var (conversationId, watched) in watching)
+                        {
+                            try
+                            {
+                                await CatchUp(who, conversationId, watched);
+                            }
+                            catch (Exception ex) when (ex is not OperationCanceledException)
+                            {
+                                services.Logger.LogWarning(ex, "Resynchronising conversation {Conversation} failed; the client catches up on resume", conversationId);
+                            }
                         }
                         break;
                     case EventWork e:

@@ -68,7 +68,9 @@ public sealed class Conversationalist(string siteKey, Func<RunningGateway> gatew
 
     private IEnumerable<long> SeqsOf(System.Text.Json.Nodes.JsonObject frame)
     {
-        if ((string?)frame["conversationId"] != ConversationId) return [];
+        // A history frame names its conversation inside "conversation"; events name it at the top.
+        var conversationId = (string?)frame["conversationId"] ?? (string?)frame["conversation"]?["conversationId"];
+        if (conversationId != ConversationId) return [];
         return (string?)frame["type"] switch
         {
             "message" => [(long)frame["seq"]!],
