@@ -47,7 +47,7 @@ public sealed class TargetLease(IReadOnlyList<Uri> urls, string label, IAsyncDis
 public static class ScenarioCatalog
 {
     /// <summary>Every runnable scenario. Add new ones here.</summary>
-    public static IReadOnlyList<IScenarioDefinition> All { get; } = [new RelayScenario(), new ConnectionsScenario(), new ChatScenario()];
+    public static IReadOnlyList<IScenarioDefinition> All { get; } = [new RelayScenario(), new ConnectionsScenario(), new ChatScenario(), new PresenceScenario(), new RetentionScenario()];
 
     public static IScenarioDefinition? Find(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
