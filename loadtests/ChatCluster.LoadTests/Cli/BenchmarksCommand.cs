@@ -30,6 +30,7 @@ public static class BenchmarksCommand
     public static IReadOnlyList<(string Label, string Scenario, string[] Arguments)> Extras { get; } =
     [
         ("ChatCluster connections", "connections", ["--connections", "{connections}", "--workers", "{workers}", "--source-addresses", "127.0.0.2-127.0.0.7", "--ping-interval", "20", "--duration", "30s"]),
+        ("ChatCluster connections (workstation GC)", "connections", ["--connections", "{connections}", "--workers", "{workers}", "--source-addresses", "127.0.0.2-127.0.0.7", "--ping-interval", "20", "--duration", "30s", "--gateway-gc", "workstation"]),
         ("ChatCluster presence", "presence", ["--agents", "20", "--rate", "200", "--warm-up", "5s", "--duration", "20s"]),
         ("ChatCluster retention", "retention", ["--concurrency", "50", "--retention", "5", "--duration", "30s"]),
     ];

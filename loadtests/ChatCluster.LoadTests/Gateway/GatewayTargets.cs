@@ -12,6 +12,8 @@ public static class GatewayTargets
     public static readonly ScenarioOption OperatorKey = new("operator-key", "with --url: the gateway's operator key (ChatCluster__Gateway__OperatorKey); the run creates its own tenant with it", "");
     public static readonly ScenarioOption GatewayPid = new("gateway-pid", "with --url: process id(s) of the gateway(s), comma-separated, to read their memory from /proc", "");
 
+    public static readonly ScenarioOption GatewayGc = new("gateway-gc", "server | workstation: the GC of the gateway child started without --url (DOTNET_gcServer); server is the ASP.NET Core default", "server");
+
     public static WireEncoding EncodingOf(RunSettings settings) => WireCodec.Parse(settings.Option(Encoding.Name));
 
     /// <summary>
@@ -31,9 +33,18 @@ public static class GatewayTargets
                 Measure = external.FinishAsync,
             };
         }
-        var gateway = await GatewayProcess.StartAsync(gatewaySettings, cancellationToken);
+        var childSettings = new Dictionary<string, string>(gatewaySettings);
+        var gc = settings.ScenarioOptions.TryGetValue(GatewayGc.Name, out var mode) ? mode.ToLowerInvariant() : "server";
+        childSettings["DOTNET_gcServer"] = gc switch
+        {
+            "server" => "1",
+            "workstation" => "0",
+            _ => throw new ArgumentException($"--gateway-gc must be server or workstation, not '{gc}'."),
+        };
+        var gateway = await GatewayProcess.StartAsync(childSettings, cancellationToken);
         var sampler = await GatewaySampler.StartAsync([(gateway.Url, gateway.ProcessId)], cancellationToken);
-        return new TargetLease([gateway.Url], "ChatCluster embedded default (child process)", new Owned(sampler, gateway))
+        var label = "ChatCluster embedded default (child process" + (gc == "server" ? ")" : $", {gc} GC)");
+        return new TargetLease([gateway.Url], label, new Owned(sampler, gateway))
         {
             Options = new Dictionary<string, string> { [OperatorKey.Name] = gateway.OperatorKey },
             Measure = sampler.FinishAsync,

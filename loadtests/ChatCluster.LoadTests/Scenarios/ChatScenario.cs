@@ -30,6 +30,7 @@ public sealed class ChatScenario : IScenarioDefinition
         GatewayTargets.Encoding,
         GatewayTargets.OperatorKey,
         GatewayTargets.GatewayPid,
+        GatewayTargets.GatewayGc,
     ];
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>

@@ -29,6 +29,7 @@ public sealed class ConnectionsScenario : IScenarioDefinition
         GatewayTargets.Encoding,
         GatewayTargets.OperatorKey,
         GatewayTargets.GatewayPid,
+        GatewayTargets.GatewayGc,
     ];
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>

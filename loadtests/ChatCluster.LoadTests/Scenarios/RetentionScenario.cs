@@ -31,6 +31,7 @@ public sealed class RetentionScenario : IScenarioDefinition
         GatewayTargets.Encoding,
         GatewayTargets.OperatorKey,
         GatewayTargets.GatewayPid,
+        GatewayTargets.GatewayGc,
     ];
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>
