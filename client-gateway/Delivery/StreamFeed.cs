@@ -14,11 +14,13 @@ public interface IFeedListener<in T>
 /// One Orleans stream subscription per key per gateway, shared by every local socket that listens to
 /// it: a thousand agents watching one tenant's inbox cost the cluster one subscriber, not a thousand.
 /// </summary>
-public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace, ILogger logger)
+/// <param name="gate">Optional: builds, per key, what decides when an event reaches the listeners (default: at once).</param>
+public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace, ILogger logger, Func<Action<T>, IEventGate<T>>? gate = null)
 {
     private readonly IClusterClient client = client;
     private readonly string streamNamespace = streamNamespace;
     private readonly ILogger logger = logger;
+    private readonly Func<Action<T>, IEventGate<T>>? gateFactory = gate;
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
 
     public int ActiveSubscriptions => entries.Count;
@@ -43,13 +45,23 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
         }
     }
 
-    private sealed class Entry(StreamFeed<T> feed, string key)
+    private sealed class Entry
     {
+        private readonly StreamFeed<T> feed;
+        private readonly string key;
+        private readonly IEventGate<T>? eventGate;
         private readonly object gate = new();
         private readonly SemaphoreSlim subscribing = new(1, 1);
         private IFeedListener<T>[] listeners = [];
         private StreamSubscriptionHandle<T>? handle;
         private bool retired;
+
+        public Entry(StreamFeed<T> feed, string key)
+        {
+            this.feed = feed;
+            this.key = key;
+            eventGate = feed.gateFactory?.Invoke(Deliver);
+        }
 
         public bool TryAdd(IFeedListener<T> listener)
         {
@@ -89,6 +101,7 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
                     retired = true;
                     feed.entries.TryRemove(new KeyValuePair<string, Entry>(key, this));
                     toDrop = handle;
+                    eventGate?.Dispose();
                 }
             }
             if (toDrop is null) return;
@@ -104,8 +117,14 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
 
         private Task OnNext(T item, StreamSequenceToken? token)
         {
-            foreach (var listener in listeners) listener.OnEvent(key, item);
+            if (eventGate is null) Deliver(item);
+            else eventGate.Offer(item);
             return Task.CompletedTask;
+        }
+
+        private void Deliver(T item)
+        {
+            foreach (var listener in listeners) listener.OnEvent(key, item);
         }
     }
 

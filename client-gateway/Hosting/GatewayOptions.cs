@@ -47,6 +47,12 @@ public sealed class GatewayOptions
     [Range(1, 100_000)]
     public int RateLimitStrikes { get; set; } = 200;
 
+    /// <summary>
+    /// At most one inbox snapshot per conversation per this interval reaches agents when only its last message
+    /// changed (status, assignment and close go out at once); zero sends every one.
+    /// </summary>
+    public TimeSpan InboxActivityInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Frames queued for a slow reader before the gateway gives up on it (it resumes on reconnect).</summary>
     [Range(16, 100_000)]
     public int SendQueueLimit { get; set; } = 1024;

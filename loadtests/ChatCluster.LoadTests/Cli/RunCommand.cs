@@ -23,7 +23,9 @@ public static class RunCommand
         _ = new ScenarioRunner(definition.Build(settings), settings with { WorkerIndex = 0, WorkerCount = settings.Workers }, new SilentProgress());
 
         await using var lease = await definition.ProvideTargetsAsync(settings, cancellationToken);
-        settings = settings with { Urls = lease.Urls };
+        var options = new Dictionary<string, string>(settings.ScenarioOptions, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in lease.Options) options[name] = value;
+        settings = settings with { Urls = lease.Urls, ScenarioOptions = options };
         foreach (var url in settings.Urls) await LoopbackGuard.EnsureLoopbackAsync(url, cancellationToken);
 
         RunData data;
@@ -41,6 +43,7 @@ public static class RunCommand
         }
 
         var report = RunReport.Build(data, settings, $"{definition.Name} → {lease.Label}");
+        if (lease.Measure is not null) report = report with { Target = await lease.Measure() };
         string? folder = null;
         if (settings.WriteReport)
         {

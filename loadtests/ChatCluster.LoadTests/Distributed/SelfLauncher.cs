@@ -23,7 +23,7 @@ public static class SelfLauncher
         return info;
     }
 
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;

@@ -13,6 +13,11 @@ public sealed record RunData(
     List<string> LoadSimulations,
     int Processes)
 {
+    /// <summary>Copies initialised before the clock started, and the wall time that took (the slowest process when merged).</summary>
+    public long PrewarmCopies { get; init; }
+
+    public double PrewarmSeconds { get; init; }
+
     public static RunData Merge(IReadOnlyList<RunData> parts)
     {
         if (parts.Count == 0) throw new ArgumentException("Nothing to merge.", nameof(parts));
@@ -28,6 +33,10 @@ public sealed record RunData(
             first.Steps.Select((s, i) => StatsData.Merge(s.Name, parts.Select(p => p.Steps[i]).ToList())).ToList(),
             initFailures,
             first.LoadSimulations,
-            parts.Sum(p => p.Processes));
+            parts.Sum(p => p.Processes))
+        {
+            PrewarmCopies = parts.Sum(p => p.PrewarmCopies),
+            PrewarmSeconds = parts.Max(p => p.PrewarmSeconds),
+        };
     }
 }

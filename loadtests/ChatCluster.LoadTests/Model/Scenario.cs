@@ -24,6 +24,9 @@ public sealed record Scenario(string Name, IReadOnlyList<Step> Steps)
     /// <summary>Copies initialised before the clock starts, so connection set-up is not in the measured window.</summary>
     public int PrewarmCopies { get; init; }
 
+    /// <summary>How long prewarm may take before the run starts with fewer copies (default 2 minutes); thousands of connections need more.</summary>
+    public TimeSpan? PrewarmBudget { get; init; }
+
     /// <summary>Upper bound of copies an open-model (inject) simulation may create; an injection finding none free fails as "no_free_copy".</summary>
     public int MaxCopies { get; init; } = 1_000;
 

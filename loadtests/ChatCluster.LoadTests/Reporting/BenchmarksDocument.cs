@@ -15,9 +15,10 @@ public static class BenchmarksDocument
     /// <summary>Labels of the runs the others are compared with.</summary>
     public const string RelayLabel = "relay baseline", SignalRLabel = "SignalR baseline";
 
-    public static async Task WriteAsync(string path, IReadOnlyList<(string Label, RunReport Report)> runs, string command)
+    public static async Task WriteAsync(string path, IReadOnlyList<(string Label, RunReport Report)> runs, string command,
+        IReadOnlyList<(string Label, RunReport Report)>? extras = null)
     {
-        var generated = Render(runs, command);
+        var generated = Render(runs, command, extras);
         var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : Skeleton();
         var start = existing.IndexOf(Begin, StringComparison.Ordinal);
         var end = existing.IndexOf(End, StringComparison.Ordinal);
@@ -28,15 +29,17 @@ public static class BenchmarksDocument
         await File.WriteAllTextAsync(path, text);
     }
 
-    public static string Render(IReadOnlyList<(string Label, RunReport Report)> runs, string command)
+    public static string Render(IReadOnlyList<(string Label, RunReport Report)> runs, string command,
+        IReadOnlyList<(string Label, RunReport Report)>? extras = null)
     {
+        extras ??= [];
         var md = new StringBuilder();
         var machine = runs.Count > 0 ? runs[0].Report.Meta.Machine : MachineInfo.Current();
         md.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `{command}`.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryGiB} GiB, {machine.Os}, {machine.Runtime}. Load generator and server on the same machine.");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at the end of each run: {string.Join("; ", runs.Select(r => $"{r.Label} {r.Report.Meta.Machine.LoadAverage}"))}. Above 2 the machine was shared with other work and the numbers are noisier.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at the end of each run: {string.Join("; ", runs.Concat(extras).Select(r => $"{r.Label} {r.Report.Meta.Machine.LoadAverage}"))}. Above 2 the machine was shared with other work and the numbers are noisier.");
         md.AppendLine();
         md.AppendLine("| run | target | load | ok | failed | msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | msg/s vs relay | p99 vs relay | msg/s vs SignalR | p99 vs SignalR |");
         md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -53,20 +56,55 @@ public static class BenchmarksDocument
         md.AppendLine("Latency is end to end (sender's timestamp in the payload to the other party's receipt), of delivered messages. " +
                       "Ratios: throughput ×(higher is better), p99 ×(lower is better), each against the same session's baseline run.");
         md.AppendLine();
+        if (extras.Count > 0) RenderExtras(md, extras);
         md.AppendLine("Exact command of each run:");
         md.AppendLine();
-        foreach (var (label, report) in runs) md.AppendLine(CultureInfo.InvariantCulture, $"- {label}: `{report.Meta.Command}`");
+        foreach (var (label, report) in runs.Concat(extras)) md.AppendLine(CultureInfo.InvariantCulture, $"- {label}: `{report.Meta.Command}`");
         md.AppendLine();
-        var errors = runs.Where(r => r.Report.Iterations.Errors.Count > 0).ToList();
+        var errors = runs.Concat(extras).Where(r => r.Report.Steps.Prepend(r.Report.Iterations).Any(s => s.Errors.Count > 0) || r.Report.CopyInitFailures.Count > 0).ToList();
         if (errors.Count > 0)
         {
             md.AppendLine("Errors seen:");
             md.AppendLine();
             foreach (var (label, report) in errors)
-                md.AppendLine(CultureInfo.InvariantCulture, $"- {label}: {string.Join(", ", report.Iterations.Errors.Select(e => $"`{e.Code}` ×{e.Count}"))}");
+            {
+                var seen = report.Steps.Count > 1 ? report.Steps.Prepend(report.Iterations).ToList() : [report.Iterations];
+                var parts = seen.Where(st => st.Errors.Count > 0).Select(st => (seen.Count > 1 ? st.Name + ": " : "") + string.Join(", ", st.Errors.Select(e => $"`{e.Code}` ×{e.Count}")))
+                    .Concat(report.CopyInitFailures.Select(f => $"copy init: `{f.Key}` ×{f.Value}"));
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {label}: {string.Join("; ", parts)}");
+            }
             md.AppendLine();
         }
         return md.ToString();
+    }
+
+    /// <summary>Scenarios with their own load: every step's numbers, the prewarm (connect rate) and what the gateway reported.</summary>
+    private static void RenderExtras(StringBuilder md, IReadOnlyList<(string Label, RunReport Report)> extras)
+    {
+        md.AppendLine("Other ChatCluster scenarios, each with its own load (see the commands below):");
+        md.AppendLine();
+        md.AppendLine("| run | step | load | ok | failed | ok/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (label, report) in extras)
+        {
+            foreach (var s in report.Steps)
+            {
+                var l = s.Latency;
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {label} | {s.Name} | {string.Join(" → ", report.Meta.LoadSimulations)} | {s.Ok} | {s.Failed} | {s.OkPerSecond:0.0} | {StatsReport.Ms(l.P50Ms)} | {StatsReport.Ms(l.P95Ms)} | {StatsReport.Ms(l.P99Ms)} | {StatsReport.Ms(l.P999Ms)} | {StatsReport.Ms(l.MaxMs)} |");
+            }
+        }
+        md.AppendLine();
+        md.AppendLine("| run | measurement | value | how |");
+        md.AppendLine("| --- | --- | ---: | --- |");
+        foreach (var (label, report) in extras)
+        {
+            if (report.Prewarm is { } p)
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | copies ready before the clock (connect + hello) | {p.Copies} in {p.Seconds:0.#} s = {p.CopiesPerSecond:0.#}/s | all {report.Meta.Processes} generator process(es) |");
+            foreach (var t in report.Target)
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {t.Source}: {t.Name} | {t.Value:0.##} {t.Unit} | {t.Note} |");
+        }
+        md.AppendLine();
     }
 
     private static string Ratio(double value, double? baseline) =>

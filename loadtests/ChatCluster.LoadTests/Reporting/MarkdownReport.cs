@@ -25,6 +25,21 @@ public static class MarkdownReport
         md.AppendLine(SummaryTable(report));
         md.AppendLine("Latencies in milliseconds, of successful executions only. RPS = ok per second over the measured duration.");
         md.AppendLine();
+        if (report.Prewarm is { } prewarm)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Prewarm: {prewarm.Copies} copies ready in {prewarm.Seconds:0.###} s ({prewarm.CopiesPerSecond:0.#}/s), before the measured window.");
+            md.AppendLine();
+        }
+        if (report.Target.Count > 0)
+        {
+            md.AppendLine("## Target");
+            md.AppendLine();
+            md.AppendLine("| source | measurement | value | how |");
+            md.AppendLine("| --- | --- | ---: | --- |");
+            foreach (var t in report.Target)
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Source} | {t.Name} | {t.Value:0.##} {t.Unit} | {t.Note} |");
+            md.AppendLine();
+        }
         var failing = report.Steps.Prepend(report.Iterations).Where(s => s.Errors.Count > 0).ToList();
         if (failing.Count > 0 || report.CopyInitFailures.Count > 0)
         {

@@ -49,5 +49,9 @@ public static class ReportWriter
             console.MarkupLine(Markup.Escape($"errors in {s.Name}: {string.Join(", ", s.Errors.Select(e => $"{e.Code} ×{e.Count}"))}"));
         foreach (var (code, count) in report.CopyInitFailures)
             console.MarkupLine(Markup.Escape($"copy init failures: {code} ×{count}"));
+        if (report.Prewarm is { } prewarm)
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"prewarm: {prewarm.Copies} copies in {prewarm.Seconds:0.#} s ({prewarm.CopiesPerSecond:0.#}/s)")));
+        foreach (var t in report.Target)
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{t.Source}: {t.Name} = {t.Value:0.##} {t.Unit}")));
     }
 }

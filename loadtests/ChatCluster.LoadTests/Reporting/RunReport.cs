@@ -11,6 +11,12 @@ public sealed record RunReport(
     List<StatsReport> Steps,
     Dictionary<string, long> CopyInitFailures)
 {
+    /// <summary>Copies initialised before the clock started (e.g. connections opened) and how long that took, all processes together.</summary>
+    public PrewarmReport? Prewarm { get; init; }
+
+    /// <summary>What the target reported about itself during the run (e.g. gateway memory per connection); empty when it reports nothing.</summary>
+    public List<TargetMeasurement> Target { get; init; } = [];
+
     public static RunReport Build(RunData data, RunSettings settings, string? title = null)
     {
         var meta = new ReportMeta(
@@ -28,11 +34,22 @@ public sealed record RunReport(
             MachineInfo.Current());
         return new RunReport(meta, StatsReport.From(data.Iterations, data.DurationSeconds),
             data.Steps.Select(s => StatsReport.From(s, data.DurationSeconds)).ToList(),
-            data.CopyInitFailures);
+            data.CopyInitFailures)
+        {
+            Prewarm = data.PrewarmCopies > 0
+                ? new PrewarmReport(data.PrewarmCopies, Math.Round(data.PrewarmSeconds, 3), data.PrewarmSeconds > 0 ? Math.Round(data.PrewarmCopies / data.PrewarmSeconds, 1) : 0)
+                : null,
+        };
     }
 
     private static string Quote(string arg) => arg.Contains(' ') ? $"\"{arg}\"" : arg;
 }
+
+/// <param name="CopiesPerSecond">Copies ready / prewarm seconds: for connection scenarios, the connect rate (connect + hello).</param>
+public sealed record PrewarmReport(long Copies, double Seconds, double CopiesPerSecond);
+
+/// <summary>One number a target reported, e.g. ("gateway", "memory per connection", 11.2, "KiB", how it was measured).</summary>
+public sealed record TargetMeasurement(string Source, string Name, double Value, string Unit, string? Note = null);
 
 public sealed record ReportMeta(
     string Scenario,

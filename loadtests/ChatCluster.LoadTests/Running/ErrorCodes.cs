@@ -13,6 +13,7 @@ public static class ErrorCodes
     public static string From(Exception ex) => ex switch
     {
         AggregateException { InnerException: { } inner } => From(inner),
+        Gateway.GatewayErrorException gateway => "gateway:" + gateway.Code,
         WebSocketException ws when ws.InnerException is SocketException se => $"socket:{se.SocketErrorCode}",
         WebSocketException ws when ws.InnerException is HttpRequestException hr => From(hr),
         WebSocketException ws => $"ws:{ws.WebSocketErrorCode}",

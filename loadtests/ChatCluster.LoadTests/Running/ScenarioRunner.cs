@@ -82,18 +82,20 @@ public sealed class ScenarioRunner
 
         if (_scenario.Init is not null) await WithBudget(_scenario.Init(context), InitBudget, "scenario init");
         var prewarm = Math.Min(LoadSimulation.ShareOf(_scenario.PrewarmCopies, _settings.WorkerIndex, _settings.WorkerCount), pool.Capacity);
+        var prewarmClock = Stopwatch.StartNew();
         if (prewarm > 0)
         {
             _phase = $"prewarm {prewarm} copies";
             using var prewarmTimeout = CancellationTokenSource.CreateLinkedTokenSource(abort.Token);
-            prewarmTimeout.CancelAfter(PrewarmBudget);
+            prewarmTimeout.CancelAfter(_scenario.PrewarmBudget ?? PrewarmBudget);
             try { await pool.PrewarmAsync(prewarm, prewarmTimeout.Token); }
             catch (OperationCanceledException) when (!abort.IsCancellationRequested)
             {
                 // The missing copies are created on demand during the run.
-                _progress.Log($"prewarm stopped after {PrewarmBudget} with {pool.Created} of {prewarm} copies ready.");
+                _progress.Log($"prewarm stopped after {_scenario.PrewarmBudget ?? PrewarmBudget} with {pool.Created} of {prewarm} copies ready.");
             }
         }
+        var (prewarmCopies, prewarmSeconds) = (prewarm > 0 ? pool.Created : 0, prewarmClock.Elapsed.TotalSeconds);
         if (beforeClockStarts is not null) await beforeClockStarts(abort.Token);
 
         // Hard stop: nothing of this run outlives warm-up and simulations, each plus a drain, plus a margin.
@@ -128,7 +130,11 @@ public sealed class ScenarioRunner
             _steps.Select(s => s.ToData()).ToList(),
             new Dictionary<string, long>(_initFailures, StringComparer.Ordinal),
             _simulations.Select(s => s.Describe()).ToList(),
-            1);
+            1)
+        {
+            PrewarmCopies = prewarmCopies,
+            PrewarmSeconds = prewarm > 0 ? prewarmSeconds : 0,
+        };
     }
 
     private (StatsCollector Iterations, StatsCollector[] Steps) NewCollectors() =>

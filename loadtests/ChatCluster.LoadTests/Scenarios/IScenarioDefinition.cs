@@ -35,13 +35,19 @@ public sealed class TargetLease(IReadOnlyList<Uri> urls, string label, IAsyncDis
     /// <summary>Names the target in report titles, e.g. "SignalR baseline".</summary>
     public string Label { get; } = label;
 
+    /// <summary>Scenario options the run needs because of what was started (e.g. a generated operator key); workers get them too.</summary>
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Called once after the load: what the target itself reported (e.g. the gateway's memory per connection).</summary>
+    public Func<Task<List<Reporting.TargetMeasurement>>>? Measure { get; init; }
+
     public ValueTask DisposeAsync() => owner?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 public static class ScenarioCatalog
 {
     /// <summary>Every runnable scenario. Add new ones here.</summary>
-    public static IReadOnlyList<IScenarioDefinition> All { get; } = [new RelayScenario()];
+    public static IReadOnlyList<IScenarioDefinition> All { get; } = [new RelayScenario(), new ConnectionsScenario(), new ChatScenario(), new PresenceScenario(), new RetentionScenario()];
 
     public static IScenarioDefinition? Find(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));

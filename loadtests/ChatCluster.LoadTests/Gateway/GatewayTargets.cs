@@ -1,0 +1,109 @@
+using ChatCluster.LoadTests.Model;
+using ChatCluster.LoadTests.Scenarios;
+
+namespace ChatCluster.LoadTests.Gateway;
+
+/// <summary>What every ChatCluster scenario shares: its options, its targets and the tenant each process creates.</summary>
+public static class GatewayTargets
+{
+    public const string TenantItem = "chatcluster.tenant";
+
+    public static readonly ScenarioOption Encoding = new("encoding", "json | msgpack: the wire encoding of every socket", "json");
+    public static readonly ScenarioOption OperatorKey = new("operator-key", "with --url: the gateway's operator key (ChatCluster__Gateway__OperatorKey); the run creates its own tenant with it", "");
+    public static readonly ScenarioOption GatewayPid = new("gateway-pid", "with --url: process id(s) of the gateway(s), comma-separated, to read their memory from /proc", "");
+
+    public static readonly ScenarioOption GatewayGc = new("gateway-gc", "server | workstation: the GC of the gateway child started without --url (DOTNET_gcServer); server is the ASP.NET Core default", "server");
+
+    public static WireEncoding EncodingOf(RunSettings settings) => WireCodec.Parse(settings.Option(Encoding.Name));
+
+    /// <summary>
+    /// The --url gateways, or the embedded default started as a child process. Either way a sampler watches
+    /// their connections (and memory, when the process is known) for the report.
+    /// </summary>
+    public static async Task<TargetLease> ProvideAsync(RunSettings settings, IReadOnlyDictionary<string, string> gatewaySettings, CancellationToken cancellationToken)
+    {
+        if (settings.Urls.Count > 0)
+        {
+            var pids = settings.Option(GatewayPid.Name).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => (int?)int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var watched = settings.Urls.Select((u, i) => (u, i < pids.Count ? pids[i] : null)).ToList();
+            var external = await GatewaySampler.StartAsync(watched, cancellationToken);
+            return new TargetLease(settings.Urls, settings.Urls.Count == 1 ? "ChatCluster gateway" : $"{settings.Urls.Count} ChatCluster gateways", external)
+            {
+                Measure = external.FinishAsync,
+            };
+        }
+        var childSettings = new Dictionary<string, string>(gatewaySettings);
+        var gc = settings.ScenarioOptions.TryGetValue(GatewayGc.Name, out var mode) ? mode.ToLowerInvariant() : "server";
+        childSettings["DOTNET_gcServer"] = gc switch
+        {
+            "server" => "1",
+            "workstation" => "0",
+            _ => throw new ArgumentException($"--gateway-gc must be server or workstation, not '{gc}'."),
+        };
+        var gateway = await GatewayProcess.StartAsync(childSettings, cancellationToken);
+        var sampler = await GatewaySampler.StartAsync([(gateway.Url, gateway.ProcessId)], cancellationToken);
+        var label = "ChatCluster embedded default (child process" + (gc == "server" ? ")" : $", {gc} GC)");
+        return new TargetLease([gateway.Url], label, new Owned(sampler, gateway))
+        {
+            Options = new Dictionary<string, string> { [OperatorKey.Name] = gateway.OperatorKey },
+            Measure = sampler.FinishAsync,
+        };
+    }
+
+    /// <summary>Scenario init: this process's own tenant (ids unique per run and worker), kept in the context's items.</summary>
+    public static async Task<LoadTenant> CreateTenantAsync(ScenarioContext context)
+    {
+        var settings = context.Settings;
+        var api = Api(context, settings.Urls[0]);
+        var tenant = await api.CreateTenantAsync(settings.Option(OperatorKey.Name), $"lt-{settings.RunId}-w{settings.WorkerIndex}".ToLowerInvariant(), context.Aborted);
+        context.Items[TenantItem] = tenant;
+        return tenant;
+    }
+
+    public static LoadTenant Tenant(ScenarioContext context) =>
+        context.Items.TryGetValue(TenantItem, out var tenant) ? (LoadTenant)tenant : throw new InvalidOperationException("The scenario's init did not create a tenant.");
+
+    public static GatewayApi Api(ScenarioContext context, Uri gateway) => new(context.Connector.NextInvoker(), gateway);
+
+    /// <summary>Visitor socket: connect and hello with the site key; returns the socket and the welcome.</summary>
+    public static async Task<(GatewaySocket Socket, WireFrame Welcome)> VisitorAsync(ScenarioContext context, Uri gateway, WireEncoding encoding, CancellationToken cancellationToken)
+    {
+        var socket = await GatewaySocket.ConnectAsync(context.Connector, gateway, encoding, cancellationToken);
+        try
+        {
+            var welcome = await socket.RequestAsync("welcome", cancellationToken, ("type", "hello"), ("role", "visitor"), ("siteKey", Tenant(context).SiteKey));
+            return (socket, welcome);
+        }
+        catch
+        {
+            await socket.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Agent socket: connect and hello with a bearer token.</summary>
+    public static async Task<(GatewaySocket Socket, WireFrame Welcome)> AgentAsync(ScenarioContext context, Uri gateway, WireEncoding encoding, string token, CancellationToken cancellationToken)
+    {
+        var socket = await GatewaySocket.ConnectAsync(context.Connector, gateway, encoding, cancellationToken);
+        try
+        {
+            var welcome = await socket.RequestAsync("welcome", cancellationToken, ("type", "hello"), ("role", "agent"), ("token", token));
+            return (socket, welcome);
+        }
+        catch
+        {
+            await socket.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class Owned(GatewaySampler sampler, GatewayProcess gateway) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await sampler.DisposeAsync();
+            await gateway.DisposeAsync();
+        }
+    }
+}
