@@ -335,6 +335,7 @@
   function loadVisitor(id) {
     var dl = $('visitor-details');
     dl.textContent = '';
+    $('insights').textContent = '';
     api('GET', '/api/conversations/' + encodeURIComponent(id) + '/visitor', null, session.token)
       .then(function (v) {
         if (active !== id) return;
@@ -347,6 +348,28 @@
       })
       .catch(function (err) { if (active === id) dl.textContent = err.message; });
   }
+
+  // ---- AI insights (A2): asked for on demand, never sent automatically ----
+  $('insights-load').addEventListener('click', function () {
+    var id = active, box = $('insights');
+    if (!id) return;
+    box.textContent = 'Analysing…';
+    api('GET', '/api/conversations/' + encodeURIComponent(id) + '/insights', null, session.token)
+      .then(function (a) {
+        if (active !== id) return;
+        box.textContent = '';
+        if (a.status !== 'ok') { box.textContent = a.message || a.status; return; }
+        var dl = document.createElement('dl');
+        [['Sentiment', a.sentiment + (a.score != null ? ' (' + a.score.toFixed(2) + ')' : '')], ['Summary', a.summary],
+         ['Provider', a.provider + ' · ' + a.redactions + ' masked']].forEach(function (pair) {
+          var dt = document.createElement('dt'); dt.textContent = pair[0];
+          var dd = document.createElement('dd'); dd.textContent = pair[1] || '—';
+          dl.appendChild(dt); dl.appendChild(dd);
+        });
+        box.appendChild(dl);
+      })
+      .catch(function (err) { if (active === id) box.textContent = err.message; });
+  });
 
   // ---- transfer to another agent (T3) ----
   $('transfer').addEventListener('submit', function (e) {
