@@ -66,10 +66,12 @@ public static class BenchmarksCommand
         if (fromReports is not null)
         {
             var folders = fromReports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (folders.Length != Suite.Count && folders.Length != Suite.Count + Extras.Count)
-                throw new UsageException($"--from-reports needs {Suite.Count} (or {Suite.Count + Extras.Count}) folders, in suite order: {string.Join(", ", Suite.Concat(Extras).Select(s => s.Label))}.");
+            if (folders.Length != Suite.Count && folders.Length < Suite.Count + Extras.Count)
+                throw new UsageException($"--from-reports needs {Suite.Count} (or {Suite.Count + Extras.Count} and more) folders, in suite order: {string.Join(", ", Suite.Concat(Extras).Select(s => s.Label))}, then any other runs.");
             runs.AddRange(Suite.Select((entry, i) => (entry.Label, ReportWriter.Read(folders[i]))));
             extras.AddRange(Extras.Take(folders.Length - Suite.Count).Select((entry, i) => (entry.Label, ReportWriter.Read(folders[Suite.Count + i]))));
+            // Runs the suite cannot start itself (e.g. presence across two cluster-mode gateways), labelled by their title.
+            extras.AddRange(folders.Skip(Suite.Count + Extras.Count).Select(ReportWriter.Read).Select(report => (report.Meta.Title, report)));
         }
         else
         {
