@@ -85,7 +85,8 @@ public sealed class GatewayRestartTests(BrowserFixture fixture, ITestOutputHelpe
         foreach (var app in new[] { gateway, agentGateway })
         {
             if (app is null) continue;
-            try { await app.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token); } catch (ObjectDisposedException) { }
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(stopping.Token);
             await app.DisposeAsync();
         }
         if (silo is not null)
@@ -101,8 +102,8 @@ public sealed class GatewayRestartTests(BrowserFixture fixture, ITestOutputHelpe
         var (widget, console) = await StartChat("Restarting Rosa");
 
         // G drains: the widget is told to reconnect (1012) and finds nobody on the port for a while.
-        await gateway!.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token);
-        await gateway.DisposeAsync();
+        using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15))) await gateway!.StopAsync(stopping.Token);
+        await gateway!.DisposeAsync();
         gateway = null;
         await Expect(widget.Notice).ToHaveTextAsync("Chat unavailable, retrying…");
         Assert.Contains(Frames(), f => f.Contains("\"type\":\"reconnect\""));
