@@ -92,6 +92,7 @@ public static class GatewayApp
         app.MapMfaEndpoints();
         app.MapPrivacyEndpoints();
         app.MapSubjectRightsEndpoints();
+        app.MapSelfServiceEndpoints();
         app.MapReportEndpoints();
         app.MapInsightEndpoints();
         app.MapDemoPage();
