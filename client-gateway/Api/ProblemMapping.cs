@@ -26,7 +26,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
     public static int StatusFor(string code) => code switch
     {
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.Forbidden or ErrorCodes.TenantClosed => StatusCodes.Status403Forbidden,
         ErrorCodes.Conflict => StatusCodes.Status409Conflict,
         ErrorCodes.NotAuthenticated or ErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
         ErrorCodes.TotpRequired or ErrorCodes.InvalidTotp or ErrorCodes.TotpReused => StatusCodes.Status401Unauthorized,

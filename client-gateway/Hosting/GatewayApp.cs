@@ -93,6 +93,7 @@ public static class GatewayApp
         app.MapPrivacyEndpoints();
         app.MapSubjectRightsEndpoints();
         app.MapSelfServiceEndpoints();
+        app.MapAccountClosureEndpoints();
         app.MapReportEndpoints();
         app.MapInsightEndpoints();
         app.MapDemoPage();

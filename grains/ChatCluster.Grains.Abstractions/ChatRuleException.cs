@@ -51,4 +51,7 @@ public static class ErrorCodes
     // Self-service rights (R5): the one-time code mailed to a visitor.
     public const string InvalidCode = "invalid_code";
     public const string CodeExpired = "code_expired";
+
+    // Account closure (R3): the tenant is closed; its widget and logins are refused.
+    public const string TenantClosed = "tenant_closed";
 }
