@@ -1,6 +1,7 @@
 using ChatCluster.Grains.Conversations;
 using ChatCluster.Grains.Privacy;
 using ChatCluster.Grains.Tenants;
+using ChatCluster.Grains.Visitors;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 
@@ -37,6 +38,8 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.Null(await cluster.Grains.GetGrain<ISiteKeyGrain>(siteKey).GetTenantId());
         Assert.False((await cluster.StoredState<TenantState>(tenant, "tenant")).Exists);
         Assert.Null(await chat.Visitor.GetProfile());
+        Assert.False((await cluster.StoredState<VisitorState>(chat.Visitor, "visitor")).Exists);
+        Assert.False((await cluster.StoredState<ConversationState>(chat.Conversation, "conversation")).Exists);
         Assert.Null(await chat.Conversation.GetSummary());
         Assert.Empty(await cluster.StoredMessages(tenantId, chat.ConversationId));
         Assert.Equal(0, await cluster.Grains.GetGrain<IRetentionRegistryGrain>(tenantId).Count());

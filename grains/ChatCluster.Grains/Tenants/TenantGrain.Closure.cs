@@ -2,7 +2,9 @@ using ChatCluster.Conversations;
 using ChatCluster.Grains.Mail;
 using ChatCluster.Grains.Privacy;
 using ChatCluster.Privacy;
+using ChatCluster.Security;
 using ChatCluster.Tenants;
+using ChatCluster.Visitors;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatCluster.Grains.Tenants;
@@ -70,7 +72,8 @@ public sealed partial class TenantGrain : IRemindable
         const string actor = "system:closure";
         var registry = GrainFactory.GetGrain<IRetentionRegistryGrain>(TenantId);
         var protection = GrainFactory.GetGrain<IDataProtectionGrain>(TenantId);
-        foreach (var subject in await registry.List())
+        var subjects = await registry.List();
+        foreach (var subject in subjects)
         {
             if (subject.Kind == RetainedKind.Visitor)
             {
@@ -85,6 +88,10 @@ public sealed partial class TenantGrain : IRemindable
             }
             else await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Erase(actor);
         }
+        foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.Visitor))
+            await GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).DropTombstone();
+        foreach (var agentId in state.State.Agents.Keys)
+            await GrainFactory.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();
         await registry.Clear();
         if (ServiceProvider.GetService<IMailSender>() is { } mail) await mail.PurgeTenant(TenantId);
 

@@ -8,6 +8,12 @@ namespace ChatCluster.Grains.Visitors;
 /// </summary>
 public sealed partial class VisitorGrain
 {
+    public async Task DropTombstone()
+    {
+        if (state.State.Registered || !state.RecordExists) return;
+        await state.ClearStateAsync();
+    }
+
     private async Task Reindex(string? before, string? after)
     {
         var same = before is not null && after is not null && string.Equals(before.Trim(), after.Trim(), StringComparison.OrdinalIgnoreCase);
