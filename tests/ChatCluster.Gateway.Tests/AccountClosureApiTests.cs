@@ -64,4 +64,26 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
         unknown.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Http.SendAsync(unknown)).StatusCode);
     }
+
+    [Fact]
+    public async Task An_admin_who_is_not_the_owner_may_not_close_the_account()
+    {
+        var tenant = "z-" + Ids.Random(6);
+        var ownerEmail = "owner@" + tenant + ".test";
+        await gateway.CreateTenant(tenant, ownerEmail, Password);
+        var owner = await gateway.Login(tenant, ownerEmail, Password);
+        using (var add = new HttpRequestMessage(HttpMethod.Post, "/api/agents"))
+        {
+            add.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
+            add.Content = JsonContent.Create(new { email = "admin@" + tenant + ".test", password = Password, displayName = "Ada", role = "admin" });
+            (await gateway.Http.SendAsync(add)).EnsureSuccessStatusCode();
+        }
+        var admin = await gateway.Login(tenant, "admin@" + tenant + ".test", Password);
+        using var close = new HttpRequestMessage(HttpMethod.Post, "/api/settings/close-account");
+        close.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        var refused = await gateway.Http.SendAsync(close);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("forbidden", (string)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!);
+        await gateway.Login(tenant, ownerEmail, Password); // still open
+    }
 }
