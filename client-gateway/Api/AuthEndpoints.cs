@@ -33,6 +33,9 @@ public static class AuthEndpoints
         if (!valid)
             return ProblemMapping.Problem(ErrorCodes.NotAuthenticated, "Wrong tenant, email or password.");
 
+        if (await grains.GetGrain<ITenantGrain>(request.TenantId).GetClosure() is not null)
+            return ProblemMapping.Problem(ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period.");
+
         // Second step (T2): the password was right; an enrolled agent must also give the current TOTP code.
         var agent = credentials!.Agent;
         var mfa = grains.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(request.TenantId, agent.AgentId));

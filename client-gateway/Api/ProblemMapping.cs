@@ -26,10 +26,11 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
     public static int StatusFor(string code) => code switch
     {
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.Forbidden or ErrorCodes.TenantClosed => StatusCodes.Status403Forbidden,
         ErrorCodes.Conflict => StatusCodes.Status409Conflict,
         ErrorCodes.NotAuthenticated or ErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
         ErrorCodes.TotpRequired or ErrorCodes.InvalidTotp or ErrorCodes.TotpReused => StatusCodes.Status401Unauthorized,
+        ErrorCodes.InvalidCode or ErrorCodes.CodeExpired => StatusCodes.Status401Unauthorized,
         ErrorCodes.MfaEnrolmentRequired => StatusCodes.Status403Forbidden,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
@@ -43,6 +44,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         ErrorCodes.Conflict => "Conflict",
         ErrorCodes.NotAuthenticated or ErrorCodes.InvalidToken => "Not authenticated",
         ErrorCodes.TotpRequired or ErrorCodes.InvalidTotp or ErrorCodes.TotpReused => "Second factor needed",
+        ErrorCodes.InvalidCode or ErrorCodes.CodeExpired => "Verification code not accepted",
         ErrorCodes.MfaEnrolmentRequired => "Enrol a second factor first",
         ErrorCodes.RateLimited => "Too many requests",
         ErrorCodes.Unavailable => "Cluster unavailable",

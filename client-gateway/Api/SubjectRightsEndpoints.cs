@@ -41,7 +41,7 @@ public static class SubjectRightsEndpoints
     }
 
     /// <summary>The portable form (R5): camelCase JSON with enums as words, indented for people who open the file.</summary>
-    private static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
@@ -87,10 +87,14 @@ public static class SubjectRightsEndpoints
     }
 
     /// <summary>Opens a request in the register, runs it, and records its outcome; a refusal (not found, hold) is recorded too.</summary>
-    public static async Task<T> Tracked<T>(IClusterClient grains, AgentPrincipal me, PrivacyRequestKind kind, string visitorId, Func<Task<T>> serve)
+    public static Task<T> Tracked<T>(IClusterClient grains, AgentPrincipal me, PrivacyRequestKind kind, string visitorId, Func<Task<T>> serve) =>
+        Tracked(grains, me.TenantId, AuditEntry.Agent(me.AgentId), kind, visitorId, serve);
+
+    /// <param name="receivedBy">The actor: an agent, or the person themselves on the self-service path.</param>
+    public static async Task<T> Tracked<T>(IClusterClient grains, string tenantId, string receivedBy, PrivacyRequestKind kind, string visitorId, Func<Task<T>> serve)
     {
-        var register = grains.GetGrain<IPrivacyRequestsGrain>(me.TenantId);
-        var request = await register.Open(kind, AuditEntry.VisitorSubject(visitorId), AuditEntry.Agent(me.AgentId));
+        var register = grains.GetGrain<IPrivacyRequestsGrain>(tenantId);
+        var request = await register.Open(kind, AuditEntry.VisitorSubject(visitorId), receivedBy);
         try
         {
             var result = await serve();

@@ -92,6 +92,8 @@ public static class GatewayApp
         app.MapMfaEndpoints();
         app.MapPrivacyEndpoints();
         app.MapSubjectRightsEndpoints();
+        app.MapSelfServiceEndpoints();
+        app.MapAccountClosureEndpoints();
         app.MapReportEndpoints();
         app.MapInsightEndpoints();
         app.MapDemoPage();

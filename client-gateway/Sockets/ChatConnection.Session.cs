@@ -98,6 +98,11 @@ public sealed partial class ChatConnection
             RequestClose(CloseCodes.Forbidden, "invalid site key", Error(hello, ErrorCodes.InvalidSiteKey, "Unknown site key: check the data-site-key of the widget's script tag."));
             return false;
         }
+        if (await services.Grains.GetGrain<ITenantGrain>(tenantId!).GetClosure() is not null)
+        {
+            RequestClose(CloseCodes.Forbidden, "tenant closed", Error(hello, ErrorCodes.TenantClosed, "This chat is no longer available: the site's account is closed."));
+            return false;
+        }
         if (!OriginAllowed(tenant))
         {
             RequestClose(CloseCodes.Forbidden, "origin not allowed", Error(hello, ErrorCodes.OriginNotAllowed,

@@ -47,4 +47,11 @@ public static class ErrorCodes
     public const string InvalidTotp = "invalid_totp";
     public const string TotpReused = "totp_reused";
     public const string MfaEnrolmentRequired = "mfa_enrolment_required";
+
+    // Self-service rights (R5): the one-time code mailed to a visitor.
+    public const string InvalidCode = "invalid_code";
+    public const string CodeExpired = "code_expired";
+
+    // Account closure (R3): the tenant is closed; its widget and logins are refused.
+    public const string TenantClosed = "tenant_closed";
 }

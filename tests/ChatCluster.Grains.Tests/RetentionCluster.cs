@@ -26,6 +26,9 @@ public sealed class RetentionCluster : IAsyncLifetime
 
     public FakeTimeProvider Time { get; } = new(Start);
 
+    /// <summary>Every mail the grains sent (transcripts, verification codes), in order.</summary>
+    public RecordingMailSender Mail { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -40,10 +43,12 @@ public sealed class RetentionCluster : IAsyncLifetime
             ["ChatCluster:Retention:CheckInterval"] = "00:00:01",
         }).Build();
         var time = Time;
+        var mail = Mail;
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<TimeProvider>(time);
+            silo.Services.AddSingleton<Mail.IMailSender>(mail);
             foreach (var area in (string[])[
                 Orleans.Runtime.TimeProviderNames.Messaging, Orleans.Runtime.TimeProviderNames.SystemTimers,
                 Orleans.Runtime.TimeProviderNames.Membership, Orleans.Runtime.TimeProviderNames.ActivationManagement,

@@ -11,6 +11,9 @@ public interface IAuditLogGrain : IGrainWithStringKey
     Task Append(AuditEntry entry);
 
     Task<IReadOnlyList<AuditEntry>> List();
+
+    /// <summary>Deletes the day's log; only account closure (R3) calls it, when the whole tenant goes.</summary>
+    Task Purge();
 }
 
 [GenerateSerializer]
@@ -28,6 +31,8 @@ public enum AuditAction
     SubjectExported = 9,
     SubjectRectified = 10,
     ProcessingRestrictionChanged = 11,
+    TenantClosed = 12,
+    TenantReopened = 13,
 
     /// <summary>An agent opened a visitor's details (name, email, coarse IP, page, browser) in the console.</summary>
     VisitorDetailsViewed = 16, // numbered apart so the privacy engine's own new actions cannot collide with it

@@ -14,6 +14,9 @@ public interface IDailyStatsGrain : IGrainWithStringKey
     Task Record(StatsEvent e);
 
     Task<DailyStats> Get();
+
+    /// <summary>Deletes the day's counters; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 [GenerateSerializer]

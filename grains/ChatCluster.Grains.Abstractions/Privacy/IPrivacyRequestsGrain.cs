@@ -11,6 +11,9 @@ public interface IPrivacyRequestsGrain : IGrainWithStringKey
     Task<PrivacyRequest> Complete(string requestId, PrivacyRequestStatus outcome);
 
     Task<IReadOnlyList<PrivacyRequest>> List();
+
+    /// <summary>Deletes the register; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 [GenerateSerializer]

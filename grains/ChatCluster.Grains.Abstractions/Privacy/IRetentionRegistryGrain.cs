@@ -20,6 +20,12 @@ public interface IRetentionRegistryGrain : IGrainWithStringKey
     Task ApplyRules(RetentionRules rules);
 
     Task<int> Count();
+
+    /// <summary>Every registered holder, for account closure (R3).</summary>
+    Task<IReadOnlyList<RetainedSubject>> List();
+
+    /// <summary>Forgets every holder and deletes the registry's row (account closure, R3).</summary>
+    Task Clear();
 }
 
 [GenerateSerializer]

@@ -18,6 +18,9 @@ public interface IAgentMfaGrain : IGrainWithStringKey
 
     Task<bool> IsEnabled();
 
+    /// <summary>Deletes the TOTP secret and its state; only account closure (R3) calls it.</summary>
+    Task Purge();
+
     /// <summary>Checks a login code: <c>invalid_totp</c> when wrong or expired, <c>totp_reused</c> when its step was used before.</summary>
     Task Verify(string code);
 }

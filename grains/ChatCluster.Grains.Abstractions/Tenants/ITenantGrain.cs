@@ -48,7 +48,21 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantSecurity> GetSecurity();
 
     Task<TenantSecurity> SetSecurity(TenantSecurity security);
+
+    /// <summary>Closes the account (R3): disabled at once, purged after the grace period unless reopened or held.</summary>
+    Task<TenantClosure> Close(string actor);
+
+    /// <summary>Cancels a closure before its deadline.</summary>
+    Task<TenantInfo> Reopen(string actor);
+
+    /// <summary>The pending closure, or null for an open (or unknown) tenant.</summary>
+    [AlwaysInterleave]
+    Task<TenantClosure?> GetClosure();
 }
+
+/// <param name="Held">A tenant-wide legal hold exists: the purge waits until it is lifted.</param>
+[GenerateSerializer, Immutable]
+public sealed record TenantClosure(DateTimeOffset ClosedAt, DateTimeOffset PurgeAt, bool Held);
 
 /// <summary>Maps a public site key to its tenant, so a widget hello needs only the key.</summary>
 public interface ISiteKeyGrain : IGrainWithStringKey

@@ -21,6 +21,9 @@ public interface IVisitorGrain : IGrainWithStringKey, IRetainedData, IDataSubjec
 
     /// <summary>Records that this visitor started a conversation.</summary>
     Task AddConversation(string conversationId);
+
+    /// <summary>Deletes the row an erasure leaves behind (id and erasure time); only account closure (R3) calls it.</summary>
+    Task DropTombstone();
 }
 
 /// <summary>Technical data the gateway reads from the connection (W4). The full IP is personal data.</summary>

@@ -19,6 +19,12 @@ public sealed class AuditLogGrain(
         await state.WriteStateAsync();
     }
 
+    public async Task Purge()
+    {
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public Task<IReadOnlyList<AuditEntry>> List() => Task.FromResult<IReadOnlyList<AuditEntry>>([.. state.State.Entries]);
 }
 

@@ -42,6 +42,13 @@ public sealed partial class DailyStatsGrain(
         return Task.CompletedTask;
     }
 
+    public async Task Purge()
+    {
+        dirty = false;
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public Task<DailyStats> Get()
     {
         var s = state.State;

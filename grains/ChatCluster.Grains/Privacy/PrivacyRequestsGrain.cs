@@ -32,6 +32,8 @@ public sealed class PrivacyRequestsGrain(
         return done;
     }
 
+    public Task Purge() => state.ClearStateAsync();
+
     public Task<IReadOnlyList<PrivacyRequest>> List() => Task.FromResult<IReadOnlyList<PrivacyRequest>>([.. state.State.Requests]);
 }
 

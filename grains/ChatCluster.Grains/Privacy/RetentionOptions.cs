@@ -19,8 +19,12 @@ public sealed class RetentionOptions
     /// </summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long a closed tenant's data stays before it is purged (R3); reopening within it cancels the purge.</summary>
+    public TimeSpan ClosureGrace { get; set; } = TimeSpan.FromDays(30);
+
     public IEnumerable<string> Problems()
     {
+        if (ClosureGrace <= TimeSpan.Zero || ClosureGrace > TimeSpan.FromDays(90)) yield return $"{Section}:ClosureGrace must be positive and at most 90 days.";
         if (MinimumPeriod <= TimeSpan.Zero) yield return $"{Section}:MinimumPeriod must be positive.";
         if (MaximumPeriod < MinimumPeriod) yield return $"{Section}:MaximumPeriod must not be below MinimumPeriod.";
         if (RetentionPolicy.DefaultPeriod < MinimumPeriod || RetentionPolicy.DefaultPeriod > MaximumPeriod)

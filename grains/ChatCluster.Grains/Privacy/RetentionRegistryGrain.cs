@@ -56,6 +56,14 @@ public sealed class RetentionRegistryGrain(
         if (removed > 0) await state.WriteStateAsync();
     }
 
+    public Task<IReadOnlyList<RetainedSubject>> List() => Task.FromResult<IReadOnlyList<RetainedSubject>>(
+    [
+        .. state.State.Conversations.Select(id => new RetainedSubject(RetainedKind.Conversation, id)),
+        .. state.State.Visitors.Select(id => new RetainedSubject(RetainedKind.Visitor, id)),
+    ]);
+
+    public Task Clear() => state.ClearStateAsync();
+
     public Task<int> Count() => Task.FromResult(state.State.Conversations.Count + state.State.Visitors.Count);
 
     private IRetainedData Holder(RetainedSubject subject) => subject.Kind == RetainedKind.Conversation

@@ -32,6 +32,8 @@ public sealed class AgentMfaGrain(
         await state.WriteStateAsync();
     }
 
+    public Task Purge() => state.RecordExists ? state.ClearStateAsync() : Task.CompletedTask;
+
     public Task<bool> IsEnabled() => Task.FromResult(state.State.Enabled);
 
     public async Task Verify(string code)

@@ -52,8 +52,10 @@ public sealed partial class VisitorGrain
         if (!state.State.Registered) return false;
         if (state.State.Retention.IsHeld) throw ChatRuleException.Conflict($"Visitor '{VisitorId}' is under a legal hold; nothing was erased.");
         var now = time.GetUtcNow();
+        var email = state.State.Email;
         state.State = new VisitorState { ErasedAt = now };
         await state.WriteStateAsync();
+        await Reindex(email, null);
         await Forget();
         await GrainFactory.Record(TenantId, new AuditEntry(now, actor, AuditAction.VisitorErased, AuditEntry.VisitorSubject(VisitorId)));
         return true;
@@ -91,7 +93,9 @@ public sealed partial class VisitorGrain
         if (state.State.Retention.IsHeld || !retention.IsDue(deadline)) return deadline;
 
         var now = retention.Now;
+        var email = state.State.Email;
         await state.ClearStateAsync();
+        await Reindex(email, null);
         await Forget();
         await GrainFactory.Record(TenantId, new AuditEntry(now, AuditEntry.RetentionActor, AuditAction.VisitorExpired, AuditEntry.VisitorSubject(VisitorId)));
         return null;

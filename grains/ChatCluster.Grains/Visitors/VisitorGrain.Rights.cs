@@ -12,9 +12,11 @@ public sealed partial class VisitorGrain
         EnsureRegistered();
         if (name is { Length: > MaxNameLength }) throw ChatRuleException.Invalid($"A name is at most {MaxNameLength} characters.");
         if (email is { Length: > 0 } && !EmailAddress.LooksValid(email.Trim())) throw ChatRuleException.Invalid($"'{email}' is not an email address.");
+        var before = state.State.Email;
         if (name is not null) state.State.Name = name.Trim() is { Length: > 0 } n ? n : null;
         if (email is not null) state.State.Email = email.Trim() is { Length: > 0 } e ? e : null;
         await state.WriteStateAsync();
+        await Reindex(before, state.State.Email);
 
         // The contact given at chat start is a copy; correct it everywhere it is held.
         foreach (var id in state.State.ConversationIds)

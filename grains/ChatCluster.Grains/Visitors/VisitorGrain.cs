@@ -59,9 +59,11 @@ public sealed partial class VisitorGrain(
         if (name is { Length: > MaxNameLength }) throw ChatRuleException.Invalid($"A name is at most {MaxNameLength} characters.");
         if (email is not null && !EmailAddress.LooksValid(email)) throw ChatRuleException.Invalid($"'{email}' is not an email address.");
 
+        var before = state.State.Email;
         state.State.Name = name ?? state.State.Name;
         state.State.Email = email ?? state.State.Email;
         await state.WriteStateAsync();
+        await Reindex(before, state.State.Email);
         return Profile();
     }
 

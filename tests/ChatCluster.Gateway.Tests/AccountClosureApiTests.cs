@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+
+namespace ChatCluster.Gateway.Tests;
+
+/// <summary>R3: closing an account disables its widget and logins at once; the operator can reopen it before the purge.</summary>
+public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+{
+    private const string Password = "correct-horse-battery";
+
+    [Fact]
+    public async Task An_owner_closes_the_account_the_widget_and_logins_are_refused_and_the_operator_reopens_it()
+    {
+        var tenant = "x-" + Ids.Random(6);
+        var ownerEmail = "owner@" + tenant + ".test";
+        var siteKey = await gateway.CreateTenant(tenant, ownerEmail, Password);
+        var owner = await gateway.Login(tenant, ownerEmail, Password);
+
+        using (var close = new HttpRequestMessage(HttpMethod.Post, "/api/settings/close-account"))
+        {
+            close.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
+            var closed = await gateway.Http.SendAsync(close);
+            var body = JsonNode.Parse(await closed.Content.ReadAsStringAsync())!;
+            Assert.True(closed.IsSuccessStatusCode, body.ToJsonString());
+            Assert.Equal(TimeSpan.FromDays(30), DateTimeOffset.Parse((string)body["purgeAt"]!) - DateTimeOffset.Parse((string)body["closedAt"]!));
+        }
+
+        await using (var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json))
+        {
+            await visitor.Send(new { type = "hello", id = "h", role = "visitor", siteKey });
+            Assert.Equal("tenant_closed", (string)(await visitor.Next("error"))["code"]!);
+            Assert.Equal((WebSocketCloseStatus)4003, await visitor.Closed());
+        }
+        var login = await gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId = tenant, email = ownerEmail, password = Password });
+        Assert.Equal(HttpStatusCode.Forbidden, login.StatusCode);
+        Assert.Equal("tenant_closed", (string)JsonNode.Parse(await login.Content.ReadAsStringAsync())!["code"]!);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Http.PostAsync($"/api/tenants/{tenant}/reopen", null)).StatusCode);
+        using (var reopen = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/reopen"))
+        {
+            reopen.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
+            (await gateway.Http.SendAsync(reopen)).EnsureSuccessStatusCode();
+        }
+        await gateway.Login(tenant, ownerEmail, Password);
+        await using var again = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        Assert.NotNull((string?)(await again.HelloVisitor(siteKey))["visitorId"]);
+    }
+
+    [Fact]
+    public async Task The_operator_closes_a_tenant_and_an_unknown_tenant_is_not_found()
+    {
+        var tenant = "y-" + Ids.Random(6);
+        await gateway.CreateTenant(tenant, "owner@" + tenant + ".test", Password);
+        using var close = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/close");
+        close.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
+        (await gateway.Http.SendAsync(close)).EnsureSuccessStatusCode();
+        var login = await gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId = tenant, email = "owner@" + tenant + ".test", password = Password });
+        Assert.Equal(HttpStatusCode.Forbidden, login.StatusCode);
+
+        using var unknown = new HttpRequestMessage(HttpMethod.Post, "/api/tenants/no-such-tenant-x/close");
+        unknown.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Http.SendAsync(unknown)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_who_is_not_the_owner_may_not_close_the_account()
+    {
+        var tenant = "z-" + Ids.Random(6);
+        var ownerEmail = "owner@" + tenant + ".test";
+        await gateway.CreateTenant(tenant, ownerEmail, Password);
+        var owner = await gateway.Login(tenant, ownerEmail, Password);
+        using (var add = new HttpRequestMessage(HttpMethod.Post, "/api/agents"))
+        {
+            add.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
+            add.Content = JsonContent.Create(new { email = "admin@" + tenant + ".test", password = Password, displayName = "Ada", role = "admin" });
+            (await gateway.Http.SendAsync(add)).EnsureSuccessStatusCode();
+        }
+        var admin = await gateway.Login(tenant, "admin@" + tenant + ".test", Password);
+        using var close = new HttpRequestMessage(HttpMethod.Post, "/api/settings/close-account");
+        close.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        var refused = await gateway.Http.SendAsync(close);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("forbidden", (string)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!);
+        await gateway.Login(tenant, ownerEmail, Password); // still open
+    }
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ChatCluster.Privacy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatCluster.Gateway.Tests;
+
+/// <summary>R5 self-service: a visitor proves control of their email with a mailed code, then exports or erases their data.</summary>
+public sealed partial class SelfServiceApiTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+{
+    private const string Password = "correct-horse-battery";
+
+    [Fact]
+    public async Task A_visitor_gets_a_code_by_mail_trades_it_for_a_token_and_exports_and_erases_their_data()
+    {
+        var (tenant, owner, siteKey) = await NewTenant();
+        var email = $"jo-{Ids.Random(5)}@example.com";
+        var visitorId = await Chat(siteKey, email);
+
+        var verify = await Post("/api/privacy/self/verify", new { siteKey, email = email.ToUpperInvariant() });
+        Assert.Equal(HttpStatusCode.Accepted, verify.StatusCode);
+        var code = await MailedCode(tenant, email);
+
+        var wrong = await Post("/api/privacy/self/confirm", new { siteKey, email, code = code == "000000" ? "111111" : "000000" });
+        await AssertProblem(wrong, HttpStatusCode.Unauthorized, "invalid_code");
+        var token = (string)(await Json(await Post("/api/privacy/self/confirm", new { siteKey, email, code })))["token"]!;
+        await AssertProblem(await Post("/api/privacy/self/confirm", new { siteKey, email, code }), HttpStatusCode.Unauthorized, "invalid_code");
+
+        var export = await Json(await Send(HttpMethod.Get, "/api/privacy/self/export", token));
+        var only = export["visitors"]!.AsArray().Single()!;
+        Assert.Equal(visitorId, (string)only["visitorId"]!);
+        Assert.Equal(email, (string)only["visitor"]!["email"]!);
+        Assert.Equal("Please delete me", (string)only["conversations"]![0]!["messages"]![0]!["text"]!);
+
+        var erased = await Json(await Send(HttpMethod.Post, "/api/privacy/self/erasure", token));
+        Assert.Equal(visitorId, (string)erased["visitors"]![0]!["visitorId"]!);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(HttpMethod.Get, $"/api/privacy/subjects/{visitorId}/export", owner)).StatusCode);
+        // Nothing is held about the address any more: the token, the index entry and the mailed code are gone too.
+        await AssertProblem(await Send(HttpMethod.Get, "/api/privacy/self/export", token), HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.False(Directory.Exists(MailFolder(tenant, email)));
+
+        var requests = (await Json(await Send(HttpMethod.Get, "/api/privacy/requests", owner)))["requests"]!.AsArray()
+            .Where(r => ((string)r!["receivedBy"]!).StartsWith("self:", StringComparison.Ordinal)).ToList(); // the owner's refused export above is not ours
+        Assert.Equal(["erasure", "access"], requests.Select(r => (string)r!["kind"]!));
+        Assert.All(requests, r =>
+        {
+            Assert.Equal("visitor:" + visitorId, (string)r!["subject"]!);
+            Assert.Equal("completed", (string)r["status"]!);
+            Assert.Equal(PrivacyRequest.AnswerWithin, DateTimeOffset.Parse((string)r["dueAt"]!) - DateTimeOffset.Parse((string)r["receivedAt"]!));
+        });
+        var audit = await (await Send(HttpMethod.Get, "/api/audit", owner)).Content.ReadAsStringAsync();
+        Assert.Contains("self:e_", audit);
+        Assert.DoesNotContain(email, audit, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Verify_never_tells_whether_an_address_is_known_rejects_malformed_ones_and_is_rate_limited()
+    {
+        var (tenant, _, siteKey) = await NewTenant();
+        var unknown = $"nobody-{Ids.Random(5)}@example.com";
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.Accepted, (await Post("/api/privacy/self/verify", new { siteKey, email = unknown })).StatusCode);
+        Assert.False(Directory.Exists(MailFolder(tenant, unknown)));
+        await AssertProblem(await Post("/api/privacy/self/verify", new { siteKey, email = unknown }), HttpStatusCode.TooManyRequests, "rate_limited");
+
+        await AssertProblem(await Post("/api/privacy/self/verify", new { siteKey, email = "not-an-email" }), HttpStatusCode.BadRequest, "invalid_request");
+        await AssertProblem(await Post("/api/privacy/self/confirm", new { siteKey, email = unknown, code = "123456" }), HttpStatusCode.Unauthorized, "invalid_code");
+        await AssertProblem(await Send(HttpMethod.Get, "/api/privacy/self/export", "garbage"), HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    [Fact]
+    public async Task A_self_token_reaches_only_its_own_tenants_visitors()
+    {
+        var (tenantA, _, siteA) = await NewTenant();
+        var (tenantB, _, siteB) = await NewTenant();
+        var email = $"both-{Ids.Random(5)}@example.com";
+        var inA = await Chat(siteA, email);
+        var inB = await Chat(siteB, email);
+        Assert.NotEqual(EmailKeys.LocalId(tenantA, email), EmailKeys.LocalId(tenantB, email));
+
+        await Post("/api/privacy/self/verify", new { siteKey = siteA, email });
+        var code = await MailedCode(tenantA, email);
+        var token = (string)(await Json(await Post("/api/privacy/self/confirm", new { siteKey = siteA, email, code })))["token"]!;
+        var export = await Json(await Send(HttpMethod.Get, "/api/privacy/self/export", token));
+        Assert.Equal([inA], export["visitors"]!.AsArray().Select(v => (string)v!["visitorId"]!));
+
+        // The token names its tenant and address hash; pointing it at the other tenant fails there.
+        var parts = token.Split('.');
+        var forged = $"{tenantB}.{EmailKeys.LocalId(tenantB, email)}.{parts[2]}";
+        await AssertProblem(await Send(HttpMethod.Get, "/api/privacy/self/export", forged), HttpStatusCode.Unauthorized, "invalid_token");
+        await AssertProblem(await Send(HttpMethod.Post, "/api/privacy/self/erasure", forged), HttpStatusCode.Unauthorized, "invalid_token");
+        // A code of tenant A is no good at tenant B either.
+        await AssertProblem(await Post("/api/privacy/self/confirm", new { siteKey = siteB, email, code }), HttpStatusCode.Unauthorized, "invalid_code");
+        _ = inB;
+    }
+
+    private string MailFolder(string tenant, string email)
+    {
+        var root = gateway.Services.GetRequiredService<IConfiguration>()["ChatCluster:Mail:OutboxPath"] ?? "./.outbox";
+        return Path.Combine(Path.GetFullPath(root), tenant, EmailKeys.LocalId(tenant, email));
+    }
+
+    private async Task<string> MailedCode(string tenant, string email)
+    {
+        var folder = MailFolder(tenant, email);
+        for (var i = 0; i < 100 && !Directory.Exists(folder); i++) await Task.Delay(50);
+        var file = Directory.EnumerateFiles(folder, "*.eml").OrderBy(f => f).Last();
+        var match = CodePattern().Match(await File.ReadAllTextAsync(file));
+        Assert.True(match.Success, "the mail holds a six-digit code");
+        return match.Groups[1].Value;
+    }
+
+    [GeneratedRegex(@"code is (\d{6})")]
+    private static partial Regex CodePattern();
+
+    private async Task<(string Tenant, string OwnerToken, string SiteKey)> NewTenant()
+    {
+        var tenant = "s-" + Ids.Random(6);
+        var siteKey = await gateway.CreateTenant(tenant, "owner@" + tenant + ".test", Password);
+        return (tenant, await gateway.Login(tenant, "owner@" + tenant + ".test", Password), siteKey);
+    }
+
+    private async Task<string> Chat(string siteKey, string email)
+    {
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        var welcome = await visitor.HelloVisitor(siteKey);
+        var conversationId = await visitor.StartConversation(name: "Jo", email: email);
+        await visitor.SendMessage(conversationId, "m-1", "Please delete me");
+        return (string)welcome["visitorId"]!;
+    }
+
+    private Task<HttpResponseMessage> Post(string path, object body) => gateway.Http.PostAsJsonAsync(path, body);
+
+    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string token)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await gateway.Http.SendAsync(request);
+    }
+
+    private static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal(code, (string)JsonNode.Parse(text)!["code"]!);
+    }
+
+    private static async Task<JsonObject> Json(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new Xunit.Sdk.XunitException($"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+}

@@ -1,0 +1,81 @@
+using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
+using ChatCluster.Grains.Tenants;
+using ChatCluster.Grains.Visitors;
+using ChatCluster.Privacy;
+using ChatCluster.Tenants;
+
+namespace ChatCluster.Grains.Tests;
+
+/// <summary>R3: a closed account is purged after the grace period (30 days) unless reopened or under a hold.</summary>
+[Collection(RetentionCollection.Name)]
+public sealed class AccountClosureTests(RetentionCluster cluster)
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromDays(30);
+
+    [Fact]
+    public async Task Thirty_days_after_closing_nothing_of_the_tenant_remains()
+    {
+        var tenantId = await cluster.NewTenant();
+        var tenant = cluster.Grains.GetGrain<ITenantGrain>(tenantId);
+        var siteKey = (await tenant.GetInfo())!.SiteKey;
+        var chat = await cluster.NewChat(tenantId);
+        var day = cluster.Time.GetUtcNow();
+        await RetentionCluster.Eventually(async () => (await cluster.Stats(tenantId, day)).ConversationsStarted == 1, "the chat was counted");
+
+        var closure = await tenant.Close(AuditEntry.Agent("a_owner"));
+        Assert.Equal(cluster.Time.GetUtcNow() + Grace, closure.PurgeAt);
+        Assert.NotNull(await tenant.GetClosure());
+
+        cluster.Time.Advance(Grace - TimeSpan.FromDays(1));
+        await Task.Delay(2500);
+        Assert.NotNull(await tenant.GetInfo());
+        Assert.NotNull(await chat.Visitor.GetProfile());
+
+        cluster.Time.Advance(TimeSpan.FromDays(1));
+        await RetentionCluster.Eventually(async () => await tenant.GetInfo() is null, "the tenant was purged");
+
+        Assert.Null(await cluster.Grains.GetGrain<ISiteKeyGrain>(siteKey).GetTenantId());
+        Assert.False((await cluster.StoredState<TenantState>(tenant, "tenant")).Exists);
+        Assert.Null(await chat.Visitor.GetProfile());
+        Assert.False((await cluster.StoredState<VisitorState>(chat.Visitor, "visitor")).Exists);
+        Assert.False((await cluster.StoredState<ConversationState>(chat.Conversation, "conversation")).Exists);
+        Assert.Null(await chat.Conversation.GetSummary());
+        Assert.Empty(await cluster.StoredMessages(tenantId, chat.ConversationId));
+        Assert.Equal(0, await cluster.Grains.GetGrain<IRetentionRegistryGrain>(tenantId).Count());
+        Assert.False((await cluster.StoredState<DailyStatsState>(cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, day)), "stats")).Exists);
+        Assert.False((await cluster.StoredState<AuditLogState>(cluster.Grains.GetGrain<IAuditLogGrain>(DayKeys.For(tenantId, day)), "audit")).Exists);
+        Assert.False((await cluster.StoredState<SelfServiceState>(cluster.Grains.GetGrain<ISelfServiceGrain>(EmailKeys.Scoped(tenantId, Chat.Email)), "self-service")).Exists);
+        Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenantId);
+    }
+
+    [Fact]
+    public async Task A_tenant_hold_blocks_the_purge_and_reopening_before_the_deadline_cancels_it()
+    {
+        var held = await cluster.NewTenant();
+        var heldChat = await cluster.NewChat(held);
+        var heldTenant = cluster.Grains.GetGrain<ITenantGrain>(held);
+        await heldTenant.PlaceHold("litigation", AuditEntry.Agent("a_owner"));
+        await heldTenant.Close(AuditEntry.Agent("a_owner"));
+
+        var reopened = await cluster.NewTenant();
+        var reopenedChat = await cluster.NewChat(reopened);
+        var reopenedTenant = cluster.Grains.GetGrain<ITenantGrain>(reopened);
+        await reopenedTenant.Close(AuditEntry.Agent("a_owner"));
+        cluster.Time.Advance(TimeSpan.FromDays(10));
+        await reopenedTenant.Reopen(AuditEntry.Agent("a_owner"));
+        Assert.Null(await reopenedTenant.GetClosure());
+
+        cluster.Time.Advance(Grace);
+        await Task.Delay(3000);
+        Assert.NotNull(await heldTenant.GetInfo());
+        Assert.True((await heldTenant.GetClosure())!.Held);
+        Assert.NotNull(await heldChat.Visitor.GetProfile());
+        Assert.NotNull(await reopenedTenant.GetInfo());
+        Assert.NotNull(await reopenedChat.Conversation.GetSummary());
+
+        await heldTenant.LiftHold(AuditEntry.Agent("a_owner"));
+        await RetentionCluster.Eventually(async () => await heldTenant.GetInfo() is null, "the tenant was purged once the hold was lifted");
+        Assert.Null(await heldChat.Visitor.GetProfile());
+    }
+}
