@@ -161,6 +161,12 @@ public sealed partial class ChatConnection
         var agent = await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetAgent(principal.AgentId);
         if (agent is null)
             return Fail(hello, ErrorCodes.InvalidToken, "This account no longer exists; log in again.");
+        if (await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetClosure() is not null)
+        {
+            // A token issued before the closure (R3) must not open the closed tenant's data.
+            RequestClose(CloseCodes.Forbidden, "tenant closed", Error(hello, ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period."));
+            return false;
+        }
 
         session = new Session(principal.TenantId, principal.AsParticipant(), principal);
         await services.Presence.Connected(principal.TenantId, PresenceScope.Agent, principal.AgentId, agent.DisplayName);

@@ -37,6 +37,13 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
         var login = await gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId = tenant, email = ownerEmail, password = Password });
         Assert.Equal(HttpStatusCode.Forbidden, login.StatusCode);
         Assert.Equal("tenant_closed", (string)JsonNode.Parse(await login.Content.ReadAsStringAsync())!["code"]!);
+        await using (var agent = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json))
+        {
+            // The owner's token from before the closure opens no socket any more.
+            await agent.Send(new { type = "hello", id = "a", role = "agent", token = owner });
+            Assert.Equal("tenant_closed", (string)(await agent.Next("error"))["code"]!);
+            Assert.Equal((WebSocketCloseStatus)4003, await agent.Closed());
+        }
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Http.PostAsync($"/api/tenants/{tenant}/reopen", null)).StatusCode);
         using (var reopen = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/reopen"))
