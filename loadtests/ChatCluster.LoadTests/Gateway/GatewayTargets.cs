@@ -14,6 +14,10 @@ public static class GatewayTargets
 
     public static readonly ScenarioOption GatewayGc = new("gateway-gc", "server | workstation: the GC of the gateway child started without --url (DOTNET_gcServer); server is the ASP.NET Core default", "server");
 
+    /// <summary>A gateway scenario's own options followed by the ones every gateway scenario takes.</summary>
+    public static IReadOnlyList<ScenarioOption> OptionsWith(params ScenarioOption[] own) =>
+        [.. own, Encoding, OperatorKey, GatewayPid, GatewayGc];
+
     public static WireEncoding EncodingOf(RunSettings settings) => WireCodec.Parse(settings.Option(Encoding.Name));
 
     /// <summary>

@@ -23,15 +23,9 @@ public sealed class ChatScenario : IScenarioDefinition
         "Visitor/agent pairs exchange messages through ChatCluster (JSON or MessagePack); end-to-end latency " +
         "(sender's send to the other party's `message` frame). Starts the embedded default unless --url is given. Copies are pairs; --rate is messages/s in total.";
 
-    public IReadOnlyList<ScenarioOption> Options { get; } =
-    [
-        new("pairs", "visitor/agent pairs (each pair = one copy holding two sockets)", "50"),
-        new("message-size", "characters of text per message (at least the 40 the timestamp needs; the gateway allows 16 KiB)", "64"),
-        GatewayTargets.Encoding,
-        GatewayTargets.OperatorKey,
-        GatewayTargets.GatewayPid,
-        GatewayTargets.GatewayGc,
-    ];
+    public IReadOnlyList<ScenarioOption> Options { get; } = GatewayTargets.OptionsWith(
+        new ScenarioOption("pairs", "visitor/agent pairs (each pair = one copy holding two sockets)", "50"),
+        new ScenarioOption("message-size", "characters of text per message (at least the 40 the timestamp needs; the gateway allows 16 KiB)", "64"));
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>
         GatewayTargets.ProvideAsync(settings, new Dictionary<string, string>(), cancellationToken);

@@ -22,15 +22,9 @@ public sealed class ConnectionsScenario : IScenarioDefinition
         "N concurrent widget connections (hello + periodic ping) held for --duration; connect rate, ping round trip, " +
         "gateway memory per connection. Starts the embedded default as a child process unless --url is given. Copies are connections.";
 
-    public IReadOnlyList<ScenarioOption> Options { get; } =
-    [
-        new("connections", "widget connections held open (spread over --workers; ≤ 19,000 per process)", "1000"),
-        new("ping-interval", "seconds between two pings of one connection (the gateway closes after 75 s of silence)", "20"),
-        GatewayTargets.Encoding,
-        GatewayTargets.OperatorKey,
-        GatewayTargets.GatewayPid,
-        GatewayTargets.GatewayGc,
-    ];
+    public IReadOnlyList<ScenarioOption> Options { get; } = GatewayTargets.OptionsWith(
+        new ScenarioOption("connections", "widget connections held open (spread over --workers; ≤ 19,000 per process)", "1000"),
+        new ScenarioOption("ping-interval", "seconds between two pings of one connection (the gateway closes after 75 s of silence)", "20"));
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>
         GatewayTargets.ProvideAsync(settings, new Dictionary<string, string>(), cancellationToken);

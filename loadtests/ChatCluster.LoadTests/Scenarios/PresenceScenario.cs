@@ -24,14 +24,8 @@ public sealed class PresenceScenario : IScenarioDefinition
         "Agents on gateway A toggle online/away; an observer on gateway B (the next --url) receives each change: fan-out latency. " +
         "Two gateways in cluster mode cross Redis; without --url one embedded gateway. Copies are agents; --rate is changes/s in total.";
 
-    public IReadOnlyList<ScenarioOption> Options { get; } =
-    [
-        new("agents", "agent accounts toggling presence (each = one copy: its socket + one observer socket)", "10"),
-        GatewayTargets.Encoding,
-        GatewayTargets.OperatorKey,
-        GatewayTargets.GatewayPid,
-        GatewayTargets.GatewayGc,
-    ];
+    public IReadOnlyList<ScenarioOption> Options { get; } = GatewayTargets.OptionsWith(
+        new ScenarioOption("agents", "agent accounts toggling presence (each = one copy: its socket + one observer socket)", "10"));
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>
         GatewayTargets.ProvideAsync(settings, new Dictionary<string, string>(), cancellationToken);

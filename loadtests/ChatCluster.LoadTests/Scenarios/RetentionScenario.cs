@@ -25,14 +25,8 @@ public sealed class RetentionScenario : IScenarioDefinition
         "Short-retention conversations are created and watched until their transcript is gone (404): purge delay after the deadline, " +
         "purge rate and completeness. Starts the embedded default with a short retention minimum unless --url is given. Closed model: --concurrency copies.";
 
-    public IReadOnlyList<ScenarioOption> Options { get; } =
-    [
-        new("retention", "the tenant's retention period in seconds (≥ the gateway's ChatCluster:Retention:MinimumPeriod)", "5"),
-        GatewayTargets.Encoding,
-        GatewayTargets.OperatorKey,
-        GatewayTargets.GatewayPid,
-        GatewayTargets.GatewayGc,
-    ];
+    public IReadOnlyList<ScenarioOption> Options { get; } = GatewayTargets.OptionsWith(
+        new ScenarioOption("retention", "the tenant's retention period in seconds (≥ the gateway's ChatCluster:Retention:MinimumPeriod)", "5"));
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>
         GatewayTargets.ProvideAsync(settings, new Dictionary<string, string>
