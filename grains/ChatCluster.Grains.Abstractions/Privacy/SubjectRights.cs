@@ -24,6 +24,8 @@ public interface IDataSubject
     Task<ProcessingRestrictions> GetRestrictions();
 
     /// <summary>True when the person restricted processing or objected: leave them out of analytics and AI (A2).</summary>
+    /// <remarks>Interleaves: a conversation asks it while its visitor may be calling that conversation.</remarks>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<bool> IsProcessingRestricted();
 }
 
@@ -33,6 +35,12 @@ public interface IConversationContactRights
     Task<ConversationContact?> GetContact();
 
     Task Rectify(ConversationContact contact);
+
+    /// <summary>
+    /// The visitor restricted processing or objected (true), or lifted it (false): from now on the conversation
+    /// feeds no statistics or reports. What was counted before stays, as anonymous totals cannot be taken apart.
+    /// </summary>
+    Task SetProcessingRestricted(bool restricted);
 }
 
 /// <summary>Everything held about one visitor (R5 access and portability).</summary>

@@ -26,8 +26,11 @@ public sealed partial class ConversationGrain
         var rating = new ConversationRating(score, comment, time.GetUtcNow());
         state.State.Rating = rating;
         await state.WriteStateAsync();
-        _ = GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, rating.RatedAt))
-            .Record(new StatsEvent(StatsEventKind.Rated) { Score = score });
+        if (FeedsStatistics)
+        {
+            _ = GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, rating.RatedAt))
+                .Record(new StatsEvent(StatsEventKind.Rated) { Score = score });
+        }
         return rating;
     }
 }

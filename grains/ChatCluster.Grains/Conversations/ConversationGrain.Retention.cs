@@ -90,7 +90,7 @@ public sealed partial class ConversationGrain
         if (!state.State.Started || state.State.Retention.IsHeld || !retention.IsDue(Deadline)) return false;
         var now = retention.Now;
         var redacted = state.State.Retention.KeepRedactedEmail ? EmailRedaction.Redact(state.State.VisitorEmail) : null;
-        var missed = state.State.Status != ConversationStatus.Closed && state.State.FirstResponseAt is null;
+        var missed = FeedsStatistics && state.State.Status != ConversationStatus.Closed && state.State.FirstResponseAt is null;
         await DeletePersonalData(redacted, now);
         _ = GrainFactory.Count(tenantId, now, StatsEventKind.Expired);
         if (missed) _ = GrainFactory.CountMissed(tenantId, now);
@@ -135,14 +135,14 @@ public sealed partial class ConversationGrain
     {
         if (message.Sender.IsVisitor)
         {
-            _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.VisitorMessage);
+            if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.VisitorMessage);
             return;
         }
         if (!message.Sender.IsAgent) return;
-        _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.AgentMessage);
+        if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.AgentMessage);
         if (state.State.FirstResponseAt is not null) return;
         state.State.FirstResponseAt = message.SentAt;
         await state.WriteStateAsync();
-        _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.FirstResponse, message.SentAt - state.State.StartedAt);
+        if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.FirstResponse, message.SentAt - state.State.StartedAt);
     }
 }

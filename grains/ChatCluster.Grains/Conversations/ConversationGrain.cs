@@ -5,6 +5,7 @@ using ChatCluster.Grains.Reports;
 using ChatCluster.Inbox;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
+using ChatCluster.Visitors;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
@@ -55,12 +56,13 @@ public sealed partial class ConversationGrain(
             Status = ConversationStatus.Open,
             StartedAt = now,
             LastActivityAt = now,
+            ProcessingRestricted = await GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(tenantId, visitor.Id)).IsProcessingRestricted(),
         };
         state.State.Retention.Adopt(await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetRetentionRules());
         await RouteToAgent();
         await state.WriteStateAsync();
         await StartRetention();
-        _ = GrainFactory.Count(tenantId, now, StatsEventKind.ConversationStarted);
+        if (FeedsStatistics) _ = GrainFactory.Count(tenantId, now, StatsEventKind.ConversationStarted);
         await AnnounceStatus(visitor);
         return Summary();
     }
@@ -96,7 +98,7 @@ public sealed partial class ConversationGrain(
             state.State.Status = ConversationStatus.Assigned;
             state.State.AssignedAgentId = sender.Id;
             await state.WriteStateAsync();
-            _ = GrainFactory.CountAssigned(tenantId, message.SentAt, sender.Id);
+            if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, message.SentAt, sender.Id);
             await AnnounceStatus(sender);
         }
         else
@@ -148,7 +150,7 @@ public sealed partial class ConversationGrain(
         state.State.AssignedAgentId = agent.Id;
         state.State.LastActivityAt = time.GetUtcNow();
         await state.WriteStateAsync();
-        _ = GrainFactory.CountAssigned(tenantId, state.State.LastActivityAt, agent.Id);
+        if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, state.State.LastActivityAt, agent.Id);
         await AnnounceStatus(agent);
         return Summary();
     }
@@ -161,8 +163,11 @@ public sealed partial class ConversationGrain(
         state.State.ClosedAt = time.GetUtcNow();
         state.State.LastActivityAt = state.State.ClosedAt.Value;
         await state.WriteStateAsync();
-        _ = GrainFactory.Count(tenantId, state.State.ClosedAt.Value, StatsEventKind.Resolved, state.State.ClosedAt.Value - state.State.StartedAt);
-        if (state.State.FirstResponseAt is null) _ = GrainFactory.CountMissed(tenantId, state.State.ClosedAt.Value);
+        if (FeedsStatistics)
+        {
+            _ = GrainFactory.Count(tenantId, state.State.ClosedAt.Value, StatsEventKind.Resolved, state.State.ClosedAt.Value - state.State.StartedAt);
+            if (state.State.FirstResponseAt is null) _ = GrainFactory.CountMissed(tenantId, state.State.ClosedAt.Value);
+        }
         await AnnounceStatus(by);
         await MailTranscript();
         return Summary();
@@ -246,6 +251,9 @@ public sealed class ConversationState
     /// <summary>After expiry, when the tenant allows it, the only trace of the contact (R2): <c>j***@e***.com</c>.</summary>
     [Id(12)] public string? RedactedEmail { get; set; }
     [Id(13)] public DateTimeOffset? ExpiredAt { get; set; }
+
+    /// <summary>The visitor restricted processing or objected (R5): the conversation feeds no statistics meanwhile.</summary>
+    [Id(14)] public bool ProcessingRestricted { get; set; }
 
     /// <summary>The visitor's rating; its comment is personal data and is deleted with the rest (Id 20+: assignment features).</summary>
     [Id(20)] public ConversationRating? Rating { get; set; }

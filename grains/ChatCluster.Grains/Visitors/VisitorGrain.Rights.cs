@@ -34,6 +34,9 @@ public sealed partial class VisitorGrain
         state.State.ProcessingRestricted = restrictions.Restricted;
         state.State.ProcessingObjected = restrictions.Objected;
         await state.WriteStateAsync();
+        // Conversations count their own events; each keeps a copy of the flag so counting needs no call here.
+        foreach (var id in state.State.ConversationIds)
+            await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, id)).SetProcessingRestricted(restrictions.Any);
         return await GetRestrictions();
     }
 

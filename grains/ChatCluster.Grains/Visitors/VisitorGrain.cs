@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ChatCluster.Conversations;
 using ChatCluster.Grains.Privacy;
 using ChatCluster.Tenants;
 using ChatCluster.Visitors;
@@ -73,6 +74,9 @@ public sealed partial class VisitorGrain(
         if (state.State.ConversationIds.Contains(conversationId)) return;
         state.State.ConversationIds.Add(conversationId);
         await state.WriteStateAsync();
+        // Restricted between the conversation's start and now: the conversation asked before the flag was set.
+        if (state.State.ProcessingRestricted || state.State.ProcessingObjected)
+            await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, conversationId)).SetProcessingRestricted(true);
     }
 
     private void EnsureRegistered()
