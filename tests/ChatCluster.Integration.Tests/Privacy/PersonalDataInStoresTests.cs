@@ -3,7 +3,7 @@ using ChatCluster.Integration.Tests.ClusterMode;
 namespace ChatCluster.Integration.Tests.Privacy;
 
 /// <summary>
-/// R1, R2, R5 against the real stores: after expiry and after erasure, no table column, no Redis key and
+/// R1, R2, R4, R5 against the real stores: after expiry and after erasure, no table column, no Redis key and
 /// no outbox file holds the person's name, email, IP address, user agent, page URL or message text,
 /// while the day statistics still count the conversation.
 /// </summary>
@@ -75,6 +75,30 @@ public sealed class PersonalDataInStoresTests(PrivacyStoreFixture stores) : ICla
         var totals = await StoreChecks.Totals(stores, owner);
         Assert.Equal(1, (long)totals["conversationsStarted"]!);
         Assert.Equal(1, (long)totals["erased"]!);
+    }
+
+    /// <summary>R4: a hold keeps every copy past its deadline; lifting it deletes them at once.</summary>
+    [Fact]
+    public async Task A_tenant_hold_keeps_the_data_past_its_deadline_and_lifting_it_deletes_it_from_every_store()
+    {
+        var (_, siteKey, owner) = await stores.NewTenant();
+        await stores.Json(HttpMethod.Put, "/api/settings/retention", owner, new { period = "00:00:03" });
+        await stores.Json(HttpMethod.Put, "/api/privacy/holds/tenant", owner, new { reason = "Litigation hold, case 2026-117" });
+        var person = Person.Unique();
+        var (socket, _, _) = await person.Chat(stores, siteKey);
+        await socket.DisposeAsync();
+
+        // Deadline 3 s, checks every second: by now the data would be gone without the hold.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var held = await StoreChecks.Everywhere(stores, person);
+        Assert.Contains($"conversation_messages.body (decrypted) holds '{person.Text}'", held);
+        Assert.Contains($"orleans_storage.payload (decrypted) holds '{person.Ip}'", held);
+        Assert.Equal(0L, (long)(await StoreChecks.Totals(stores, owner))["expired"]!);
+
+        await stores.Json(HttpMethod.Delete, "/api/privacy/holds/tenant", owner);
+
+        await StoreChecks.NothingLeft(stores, person, within: TimeSpan.FromSeconds(20));
+        await Wait.Until(async () => (long)(await StoreChecks.Totals(stores, owner))["expired"]! == 1, "the expiry to be counted");
     }
 }
 
