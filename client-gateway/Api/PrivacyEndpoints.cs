@@ -43,7 +43,11 @@ public static class PrivacyEndpoints
 
     public sealed record StatsTotals(
         long ConversationsStarted, long VisitorMessages, long AgentMessages, double? AverageFirstResponseSeconds,
-        long Resolved, double? AverageResolutionSeconds, long Expired, long Erased);
+        long Resolved, double? AverageResolutionSeconds, long Expired, long Erased)
+    {
+        /// <summary>Conversations started by the visitor's country (coarse location, R2); <c>ZZ</c> is unknown.</summary>
+        public IReadOnlyDictionary<string, long> ConversationsByCountry { get; init; } = new Dictionary<string, long>();
+    }
 
     private static async Task<IResult> GetRetention(HttpContext http, IClusterClient grains) =>
         Results.Ok(Describe(await grains.GetGrain<ITenantGrain>(Admin(http).TenantId).GetRetentionRules()));
@@ -74,7 +78,12 @@ public static class PrivacyEndpoints
             days.Sum(d => d.ConversationsStarted), days.Sum(d => d.VisitorMessages), days.Sum(d => d.AgentMessages),
             firstResponses == 0 ? null : days.Sum(d => d.FirstResponseSecondsTotal) / firstResponses,
             resolved, resolved == 0 ? null : days.Sum(d => d.ResolutionSecondsTotal) / resolved,
-            days.Sum(d => d.Expired), days.Sum(d => d.Erased));
+            days.Sum(d => d.Expired), days.Sum(d => d.Erased))
+        {
+            ConversationsByCountry = days.SelectMany(d => d.ConversationsByCountry)
+                .GroupBy(p => p.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal),
+        };
         return Results.Ok(new StatsResponse(range.From, range.To, totals, days));
     }
 

@@ -9,6 +9,7 @@ using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Presence;
+using ChatCluster.Gateway.Geo;
 using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using ChatCluster.Gateway.Operations;
@@ -45,6 +46,7 @@ public static class GatewayApp
         builder.Services.AddAgentRouting();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<SelfOrigins>();
+        builder.Services.AddSingleton(LoadCountries(gateway));
         builder.Services.AddSingleton<ChatServices>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName);
@@ -135,6 +137,19 @@ public static class GatewayApp
         if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
             throw new OptionsValidationException(section, typeof(T), [.. results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}")]);
         return options;
+    }
+
+    /// <summary>The country table, read once at start; a missing file or a bad line stops the start with what to fix.</summary>
+    private static CountryTable LoadCountries(GatewayOptions gateway)
+    {
+        try
+        {
+            return CountryTable.Load(gateway.CountryTablePath);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new OptionsValidationException(GatewayOptions.Section, typeof(GatewayOptions), [$"{GatewayOptions.Section}:CountryTablePath: {ex.Message}"]);
+        }
     }
 
     private static IEnumerable<string> ListeningOrigins(WebApplication app)

@@ -56,6 +56,12 @@ public sealed class GatewayOptions
     /// <summary>Frames queued for a slow reader before the gateway gives up on it (it resumes on reconnect).</summary>
     [Range(16, 100_000)]
     public int SendQueueLimit { get; set; } = 1024;
+
+    /// <summary>
+    /// A CSV table of IP ranges to countries (<c>first,last,CC</c>), for the coarse location in the anonymised
+    /// statistics (R2). Without one, every visitor's country is unknown (<c>ZZ</c>).
+    /// </summary>
+    public string? CountryTablePath { get; set; }
 }
 
 /// <summary>Section <c>ChatCluster:Auth</c>: signing of agent bearer tokens (JWT, HS256).</summary>

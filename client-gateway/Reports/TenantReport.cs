@@ -21,7 +21,8 @@ public sealed record TenantReport(
     IReadOnlyList<int> BusiestHours,
     IReadOnlyList<AgentLoad> Agents,
     IReadOnlyList<DistributionBucket> FirstResponseDistribution,
-    IReadOnlyList<DistributionBucket> ResolutionDistribution)
+    IReadOnlyList<DistributionBucket> ResolutionDistribution,
+    IReadOnlyList<CountryCount> Countries)
 {
     /// <summary>Builds the report from the range's day counters (one per day, in order).</summary>
     public static TenantReport Build(DateOnly from, DateOnly to, ReportGranularity granularity, IReadOnlyList<DayReport> days,
@@ -64,8 +65,13 @@ public sealed record TenantReport(
             .Select(g => new AgentLoad(g.Key, agentNames.GetValueOrDefault(g.Key), g.Sum(p => p.Value)))
             .OrderByDescending(a => a.Conversations).ThenBy(a => a.AgentId, StringComparer.Ordinal).ToList();
 
+        var countries = days.SelectMany(d => d.ConversationsByCountry)
+            .GroupBy(p => p.Key, StringComparer.Ordinal)
+            .Select(g => new CountryCount(g.Key, g.Sum(p => p.Value)))
+            .OrderByDescending(c => c.Conversations).ThenBy(c => c.Country, StringComparer.Ordinal).ToList();
+
         return new TenantReport(from, to, granularity, "UTC", totals, series, hourOfDay, busiest, agents,
-            Distribution(firstResponse), Distribution(resolution));
+            Distribution(firstResponse), Distribution(resolution), countries);
     }
 
     private static long At(IReadOnlyList<long> values, int index) => index < values.Count ? values[index] : 0;
@@ -133,3 +139,6 @@ public sealed record HourOfDay(int Hour, long Conversations, long Messages);
 public sealed record AgentLoad(string AgentId, string? DisplayName, long Conversations);
 
 public sealed record DistributionBucket(string Label, double FromSeconds, double? ToSeconds, long Count);
+
+/// <summary>Conversations started from one country (ISO 3166-1 alpha-2; <c>ZZ</c> when unknown) over the range.</summary>
+public sealed record CountryCount(string Country, long Conversations);

@@ -112,7 +112,7 @@ public sealed partial class ChatConnection
         if (hello.PageUrl is { Length: > MaxPageUrlLength })
             return Fail(hello, ErrorCodes.InvalidRequest, $"pageUrl is at most {MaxPageUrlLength} characters.");
 
-        var details = new ConnectionDetails(connection.IpAddress, connection.UserAgent, hello.PageUrl);
+        var details = new ConnectionDetails(connection.IpAddress, connection.UserAgent, hello.PageUrl) { Country = connection.Country };
         string visitorId;
         string? issuedToken = null;
         if (hello.VisitorToken is { } token)

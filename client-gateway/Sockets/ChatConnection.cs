@@ -250,4 +250,5 @@ public sealed partial class ChatConnection : IAsyncDisposable
 }
 
 /// <summary>What the gateway learnt about the connection from the HTTP upgrade request (W4).</summary>
-public sealed record ConnectionInfo(string? IpAddress, string? UserAgent, string? Origin);
+/// <summary>What the gateway reads from a socket's connection; <paramref name="Country"/> comes from the country table.</summary>
+public sealed record ConnectionInfo(string? IpAddress, string? UserAgent, string? Origin, string? Country = null);

@@ -3,6 +3,7 @@ using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Hosting;
 using ChatCluster.Gateway.Operations;
 using ChatCluster.Gateway.Presence;
+using ChatCluster.Gateway.Geo;
 
 namespace ChatCluster.Gateway.Sockets;
 
@@ -17,6 +18,7 @@ public sealed class ChatServices(
     SelfOrigins selfOrigins,
     TimeProvider time,
     GatewayMetrics metrics,
+    CountryTable countries,
     ILogger<ChatConnection> logger)
 {
     public IClusterClient Grains { get; } = grains;
@@ -29,6 +31,7 @@ public sealed class ChatServices(
     public TimeProvider Time { get; } = time;
     public ILogger Logger { get; } = logger;
     public GatewayMetrics Metrics { get; } = metrics;
+    public CountryTable Countries { get; } = countries;
 }
 
 /// <summary>

@@ -50,7 +50,8 @@ public static class ChatSocketEndpoint
         var info = new ConnectionInfo(
             context.Connection.RemoteIpAddress?.ToString(),
             Truncate(context.Request.Headers.UserAgent.ToString(), 512),
-            context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null);
+            context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null,
+            services.Countries.Find(context.Connection.RemoteIpAddress));
         await using var connection = new ChatConnection(socket, codec, services, info, context.RequestAborted);
         await connection.Run();
     }

@@ -41,6 +41,8 @@ public sealed class ReportApiTests(GatewayFixture gateway)
         Assert.Equal("Owner of " + tenant, (string)agents.Single()!["displayName"]!);
         Assert.Equal(1, (long)agents.Single()!["conversations"]!);
         Assert.DoesNotContain("Joanna", report.ToJsonString());
+        var country = Assert.Single(report["countries"]!.AsArray())!; // no country table here: unknown
+        Assert.Equal(("ZZ", 1L), ((string)country["country"]!, (long)country["conversations"]!));
 
         var hourly = await Json(await Get("/api/reports?granularity=hour&from=" + Today() + "&to=" + Today(), owner));
         Assert.Equal(24, hourly["series"]!.AsArray().Count);

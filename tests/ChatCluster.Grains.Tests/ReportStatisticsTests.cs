@@ -65,6 +65,20 @@ public sealed class ReportStatisticsTests(RetentionCluster cluster)
         Assert.Equal([2L, 0, 1, 0, 1], (await report.GetReport()).Ratings);
     }
 
+    [Fact]
+    public async Task Conversations_are_counted_by_country_and_anything_but_a_two_letter_code_counts_as_unknown()
+    {
+        var tenant = await cluster.NewTenant();
+        var day = cluster.Time.GetUtcNow();
+        var stats = cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenant, day));
+        foreach (var country in (string?[])["de", "DE", null, "xyz", "1A", "AT"])
+            await stats.Record(new StatsEvent(StatsEventKind.ConversationStarted, At: day) { Country = country });
+
+        await RetentionCluster.Eventually(async () => (await stats.Get()).ConversationsStarted == 6, "the conversations were counted");
+        Assert.Equal(new Dictionary<string, long> { ["DE"] = 2, ["ZZ"] = 3, ["AT"] = 1 }, (await stats.Get()).ConversationsByCountry);
+        Assert.Equal(3, (await Report(tenant, day).GetReport()).ConversationsByCountry["ZZ"]);
+    }
+
     private IDayReportGrain Report(string tenant, DateTimeOffset day) => cluster.Grains.GetGrain<IDayReportGrain>(DayKeys.For(tenant, day));
 
     /// <summary>The shared clock only moves forward; start on a fresh day so every event of the test falls in one hour.</summary>

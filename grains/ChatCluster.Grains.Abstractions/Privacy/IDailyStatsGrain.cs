@@ -40,6 +40,22 @@ public enum StatsEventKind
 public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default, DateTimeOffset At = default)
 {
     [Id(3)] public int Score { get; init; }
+
+    /// <summary>For <see cref="StatsEventKind.ConversationStarted"/>: the visitor's country (coarse location, R2), if known.</summary>
+    [Id(4)] public string? Country { get; init; }
+}
+
+/// <summary>Country codes as the statistics keep them: two upper-case letters, <see cref="Unknown"/> otherwise.</summary>
+public static class CountryCodes
+{
+    /// <summary>CLDR's code for an unknown region.</summary>
+    public const string Unknown = "ZZ";
+
+    /// <summary>At most this many countries per day are told apart; more than the world has, so only nonsense ends in <see cref="Unknown"/>.</summary>
+    public const int MaxPerDay = 300;
+
+    public static string Normalize(string? code) =>
+        code is { Length: 2 } && char.IsAsciiLetter(code[0]) && char.IsAsciiLetter(code[1]) ? code.ToUpperInvariant() : Unknown;
 }
 
 [GenerateSerializer, Immutable]
@@ -60,6 +76,9 @@ public sealed record DailyStats(
 
     /// <summary>Sum of the scores (1–5) of <see cref="Ratings"/>; the average is this over the count.</summary>
     [Id(11)] public long RatingScoreTotal { get; init; }
+
+    /// <summary>Conversations started this day by the visitor's country (coarse location, R2); <c>ZZ</c> is unknown.</summary>
+    [Id(12)] public IReadOnlyDictionary<string, long> ConversationsByCountry { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>Keys of per-tenant-per-day grains: <c>{tenantId}/{yyyy-MM-dd}</c> (UTC).</summary>

@@ -44,4 +44,8 @@ public sealed record DayReport(
     IReadOnlyList<long> FirstResponseHistogram,
     IReadOnlyList<long> ResolutionHistogram,
     IReadOnlyList<long> Ratings,
-    IReadOnlyDictionary<string, long> ConversationsByAgent);
+    IReadOnlyDictionary<string, long> ConversationsByAgent)
+{
+    /// <summary>Conversations started by the visitor's country (coarse location, R2); <c>ZZ</c> is unknown.</summary>
+    [Id(14)] public IReadOnlyDictionary<string, long> ConversationsByCountry { get; init; } = new Dictionary<string, long>();
+}

@@ -24,11 +24,30 @@ public interface IVisitorGrain : IGrainWithStringKey, IRetainedData, IDataSubjec
 
     /// <summary>Deletes the row an erasure leaves behind (id and erasure time); only account closure (R3) calls it.</summary>
     Task DropTombstone();
+
+    /// <summary>
+    /// What a new conversation of this visitor may feed into the anonymised statistics (R2, R5): whether the person
+    /// restricted processing or objected, and the coarse location (country) of their last connection.
+    /// </summary>
+    /// <remarks>Interleaves: a conversation asks it while this visitor may be calling that conversation.</remarks>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<AnalyticsProfile> GetAnalyticsProfile();
 }
+
+/// <summary>The visitor as the statistics may see them: nothing that identifies the person.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AnalyticsProfile(bool Restricted, string? Country);
 
 /// <summary>Technical data the gateway reads from the connection (W4). The full IP is personal data.</summary>
 [GenerateSerializer, Immutable]
-public sealed record ConnectionDetails(string? IpAddress, string? UserAgent, string? PageUrl);
+public sealed record ConnectionDetails(string? IpAddress, string? UserAgent, string? PageUrl)
+{
+    /// <summary>
+    /// The country the IP address belongs to (ISO 3166-1 alpha-2, e.g. <c>DE</c>), looked up by the gateway when it
+    /// has a country table; null when unknown. Coarse enough for the anonymised statistics (R2).
+    /// </summary>
+    [Id(3)] public string? Country { get; init; }
+}
 
 [GenerateSerializer, Immutable]
 public sealed record VisitorProfile(

@@ -47,6 +47,7 @@ public sealed partial class ConversationGrain(
         }
 
         var now = time.GetUtcNow();
+        var analytics = await GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(tenantId, visitor.Id)).GetAnalyticsProfile();
         state.State = new ConversationState
         {
             Started = true,
@@ -56,13 +57,17 @@ public sealed partial class ConversationGrain(
             Status = ConversationStatus.Open,
             StartedAt = now,
             LastActivityAt = now,
-            ProcessingRestricted = await GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(tenantId, visitor.Id)).IsProcessingRestricted(),
+            ProcessingRestricted = analytics.Restricted,
         };
         state.State.Retention.Adopt(await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetRetentionRules());
         await RouteToAgent();
         await state.WriteStateAsync();
         await StartRetention();
-        if (FeedsStatistics) _ = GrainFactory.Count(tenantId, now, StatsEventKind.ConversationStarted);
+        if (FeedsStatistics)
+        {
+            _ = GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, now))
+                .Record(new StatsEvent(StatsEventKind.ConversationStarted, At: now) { Country = analytics.Country });
+        }
         await AnnounceStatus(visitor);
         return Summary();
     }

@@ -27,7 +27,7 @@ public sealed partial class DailyStatsGrain(
         var s = state.State;
         switch (e.Kind)
         {
-            case StatsEventKind.ConversationStarted: s.ConversationsStarted++; break;
+            case StatsEventKind.ConversationStarted: s.ConversationsStarted++; CountCountry(e.Country); break;
             case StatsEventKind.VisitorMessage: s.VisitorMessages++; break;
             case StatsEventKind.AgentMessage: s.AgentMessages++; break;
             case StatsEventKind.FirstResponse: s.FirstResponses++; s.FirstResponseSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
@@ -58,7 +58,16 @@ public sealed partial class DailyStatsGrain(
         {
             Ratings = s.Ratings,
             RatingScoreTotal = s.RatingScoreTotal,
+            ConversationsByCountry = new Dictionary<string, long>(s.ConversationsByCountry),
         });
+    }
+
+    private void CountCountry(string? country)
+    {
+        var code = CountryCodes.Normalize(country);
+        var byCountry = state.State.ConversationsByCountry;
+        if (!byCountry.ContainsKey(code) && byCountry.Count >= CountryCodes.MaxPerDay) code = CountryCodes.Unknown;
+        byCountry[code] = byCountry.GetValueOrDefault(code) + 1;
     }
 
     private async Task Flush()
@@ -86,4 +95,5 @@ public sealed class DailyStatsState
     [Id(20)] public ChatCluster.Grains.Reports.DayReportCounters? Report { get; set; }
     [Id(21)] public long Ratings { get; set; }
     [Id(22)] public long RatingScoreTotal { get; set; }
+    [Id(23)] public Dictionary<string, long> ConversationsByCountry { get; set; } = [];
 }

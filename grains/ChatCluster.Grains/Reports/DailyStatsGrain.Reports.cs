@@ -43,7 +43,10 @@ public sealed partial class DailyStatsGrain : IDayReportGrain
         var day = GrainKeys.Split(this.GetPrimaryKeyString()).LocalId;
         return Task.FromResult(new DayReport(day, s.ConversationsStarted, s.VisitorMessages, s.AgentMessages, r.Missed, s.Resolved,
             s.Expired, s.Erased, [.. r.ConversationsByHour], [.. r.MessagesByHour], [.. r.FirstResponseHistogram], [.. r.ResolutionHistogram],
-            [.. r.Ratings], new Dictionary<string, long>(r.ConversationsByAgent)));
+            [.. r.Ratings], new Dictionary<string, long>(r.ConversationsByAgent))
+        {
+            ConversationsByCountry = new Dictionary<string, long>(s.ConversationsByCountry),
+        });
     }
 
     /// <summary>Adds a statistics event to the report counters; called by <see cref="Record"/>.</summary>

@@ -44,4 +44,7 @@ public sealed partial class VisitorGrain
         Task.FromResult(new ProcessingRestrictions(state.State.ProcessingRestricted, state.State.ProcessingObjected));
 
     public Task<bool> IsProcessingRestricted() => Task.FromResult(state.State.ProcessingRestricted || state.State.ProcessingObjected);
+
+    public Task<AnalyticsProfile> GetAnalyticsProfile() => Task.FromResult(
+        new AnalyticsProfile(state.State.ProcessingRestricted || state.State.ProcessingObjected, state.State.LastConnection?.Country));
 }
