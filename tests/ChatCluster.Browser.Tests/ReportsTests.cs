@@ -22,6 +22,7 @@ public sealed class ReportsTests(BrowserFixture fixture)
         await Expect(page.Locator("#chart-volume svg")).ToBeVisibleAsync();
         await Expect(page.Locator("#chart-first-response svg")).ToBeVisibleAsync();
         await Expect(page.Locator("#chart-volume rect.bar")).ToHaveCountAsync(30);
+        await Expect(page.Locator("#reports-countries")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"Unknown: \d+|No conversations"));
 
         await page.Locator("#chart-volume svg").FocusAsync();
         await page.Keyboard.PressAsync("End");

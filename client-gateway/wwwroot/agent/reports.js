@@ -112,6 +112,10 @@
     agents.textContent = '';
     if (!r.agents.length) agents.appendChild(h('li', {}, 'No conversations were taken by an agent in this range.'));
     r.agents.forEach(function (a) { agents.appendChild(h('li', {}, (a.displayName || a.agentId) + ': ' + a.conversations)); });
+    var countries = document.getElementById('reports-countries');
+    countries.textContent = '';
+    if (!r.countries.length) countries.appendChild(h('li', {}, 'No conversations in this range.'));
+    r.countries.forEach(function (c) { countries.appendChild(h('li', {}, (c.country === 'ZZ' ? 'Unknown' : c.country) + ': ' + c.conversations)); });
     document.getElementById('reports-busiest').textContent = r.busiestHours.length
       ? 'Busiest hours (UTC): ' + r.busiestHours.map(function (x) { return (x < 10 ? '0' : '') + x + ':00'; }).join(', ') + '.'
       : 'No activity in this range.';
