@@ -17,21 +17,25 @@ public sealed class ReencryptionPass(NpgsqlDataSource dataSource, PersonalDataCi
     public const int DefaultBatchSize = 500;
     public const int MaxBatchSize = 10_000;
 
-    /// <summary>The tables whose values are sealed, in the order they are walked; fresh cursors for every run.</summary>
-    private static ISealedTable[] Tables(NpgsqlDataSource source) => [new GrainStatePayloads(source), new ConversationMessageColumns(source)];
+    /// <summary>Every table whose values are sealed, in the order they are walked, each with a fresh cursor.</summary>
+    public static IReadOnlyList<ISealedTable> SealedTables(NpgsqlDataSource source) => [new GrainStatePayloads(source), new ConversationMessageColumns(source)];
 
     /// <summary>
     /// Runs the pass. With <paramref name="dryRun"/> nothing is written: it only counts values per key id and how many
     /// would be re-sealed.
     /// </summary>
-    public async Task<ReencryptionReport> Run(bool dryRun = false, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
+    public Task<ReencryptionReport> Run(bool dryRun = false, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default) =>
+        Run(SealedTables(dataSource), dryRun, batchSize, cancellationToken);
+
+    /// <summary>Runs the pass over <paramref name="tables"/> only (fresh ones: a table's cursor moves as it is walked).</summary>
+    public async Task<ReencryptionReport> Run(IReadOnlyList<ISealedTable> tables, bool dryRun, int batchSize, CancellationToken cancellationToken = default)
     {
         if (batchSize is < 1 or > MaxBatchSize)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The batch size is 1 to {MaxBatchSize} rows.");
         var report = new ReencryptionReport(cipher.ActiveKeyId, cipher.KeyIds, dryRun);
         progress.WriteLine($"{(dryRun ? "counting" : "re-sealing")} values not sealed under the active key '{cipher.ActiveKeyId}' " +
                            $"(ring: {string.Join(", ", cipher.KeyIds.Order(StringComparer.Ordinal))}); batches of {batchSize} rows");
-        foreach (var table in Tables(dataSource))
+        foreach (var table in tables)
         {
             var clock = Stopwatch.StartNew();
             var batches = 0;
