@@ -7,7 +7,9 @@ namespace ChatCluster.Silo.Hosting.Encryption.Reencryption;
 /// <c>orleans_storage.payload</c> (migration 0003): every grain's state, sealed as a whole with
 /// <see cref="EncryptingGrainStorageSerializer.Context"/>. Rows are walked in the order of the table's unique key.
 /// A payload is written back only while the row's <c>version</c> (the grain's ETag) and payload are unchanged, and
-/// the version is left as it is, so a live grain's next write still succeeds and simply supersedes the re-sealed bytes.
+/// the version is left as it is, so a live grain's next write still succeeds and simply supersedes the re-sealed bytes
+/// (<c>written_at</c> too: it records the grain's last write, and the pass writes no new state). Rows of every service
+/// id in the database are walked; all silos sharing a database share one key ring.
 /// </summary>
 public sealed class GrainStatePayloads(NpgsqlDataSource dataSource) : ISealedTable
 {
