@@ -42,10 +42,11 @@ public static class InsightEndpoints
     {
         if (request.Enabled is null && request.ModelTrainingOptOut is null)
             return ProblemMapping.Problem(ErrorCodes.MissingField, "Give enabled and/or modelTrainingOptOut (true or false).");
-        var settings = grains.GetGrain<ITenantAiSettingsGrain>(Principal(http).TenantId);
+        var me = Principal(http);
+        var settings = grains.GetGrain<ITenantAiSettingsGrain>(me.TenantId);
         var current = await settings.Get();
         var next = new AiSettings(request.Enabled ?? current.Enabled, request.ModelTrainingOptOut ?? current.ModelTrainingOptOut);
-        return Results.Ok(Describe(await settings.Set(next), provider));
+        return Results.Ok(Describe(await settings.Set(next, AuditEntry.Agent(me.AgentId)), provider)); // audited by the grain (R7)
     }
 
     private static async Task<IResult> Weekly(HttpContext http, ConversationInsights insights) =>

@@ -56,4 +56,25 @@ public sealed class PersonalDataCipherTests
         Assert.Throws<ArgumentException>(() => Ring("k1", ("k1", new byte[16])));
         Assert.Throws<ArgumentException>(() => Ring("k3", ("k1", KeyOne)));
     }
+
+    [Fact]
+    public void Resealing_moves_a_value_to_the_active_key_under_the_same_context()
+    {
+        var old = Ring("k1", ("k1", KeyOne)).SealText("Joanna", "conversation_messages.body/t/c/1");
+        var resealed = Ring("k2", ("k1", KeyOne), ("k2", KeyTwo)).Reseal(old, "conversation_messages.body/t/c/1");
+        Assert.Equal("k2", PersonalDataCipher.KeyIdOf(resealed));
+        Assert.Equal("Joanna", Ring("k2", ("k2", KeyTwo)).OpenText(resealed, "conversation_messages.body/t/c/1"));
+        Assert.ThrowsAny<CryptographicException>(() => Ring("k2", ("k2", KeyTwo)).OpenText(resealed, "conversation_messages.body/t/c/2"));
+    }
+
+    [Fact]
+    public void The_key_id_is_read_from_the_header_alone_and_a_cut_header_is_not_a_key_id()
+    {
+        var sealedValue = Ring("k1", ("k1", KeyOne)).SealText("x", "ctx");
+        Assert.True(PersonalDataCipher.TryKeyIdOf(sealedValue, out var id));
+        Assert.Equal("k1", id);
+        Assert.False(PersonalDataCipher.TryKeyIdOf(sealedValue.AsSpan(0, 4), out _));
+        Assert.False(PersonalDataCipher.TryKeyIdOf("plain text"u8, out _));
+        Assert.ThrowsAny<CryptographicException>(() => PersonalDataCipher.KeyIdOf(sealedValue.AsSpan(0, 4)));
+    }
 }

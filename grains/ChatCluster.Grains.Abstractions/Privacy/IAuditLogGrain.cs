@@ -36,6 +36,9 @@ public enum AuditAction
 
     /// <summary>An agent opened a visitor's details (name, email, coarse IP, page, browser) in the console.</summary>
     VisitorDetailsViewed = 16, // numbered apart so the privacy engine's own new actions cannot collide with it
+
+    /// <summary>An admin changed the tenant's AI settings (A2): the detail names the flags that changed, old and new value.</summary>
+    AiSettingsChanged = 17,
 }
 
 /// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>

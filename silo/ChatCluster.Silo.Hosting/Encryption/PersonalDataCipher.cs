@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -46,7 +47,44 @@ public sealed class PersonalDataCipher
     public static string KeyIdOf(ReadOnlySpan<byte> value)
     {
         if (!IsSealed(value)) throw new CryptographicException("The value is not sealed by ChatCluster.");
-        return Encoding.ASCII.GetString(value.Slice(3, value[2]));
+        return TryKeyIdOf(value, out var id) ? id : throw new CryptographicException("A sealed value's key id is truncated.");
+    }
+
+    /// <summary>
+    /// Reads the key id from the header alone, without a key and without decrypting: the re-encryption pass uses it to
+    /// count values per key and to skip those already under the active key. False for a value that is not sealed or
+    /// whose header is cut short.
+    /// </summary>
+    public static bool TryKeyIdOf(ReadOnlySpan<byte> value, [NotNullWhen(true)] out string? keyId)
+    {
+        keyId = null;
+        if (!IsSealed(value) || value[2] == 0 || value.Length < 3 + value[2]) return false;
+        keyId = Encoding.ASCII.GetString(value.Slice(3, value[2]));
+        return true;
+    }
+
+    /// <summary>The ids of the keys in the ring, the active one included.</summary>
+    public IReadOnlyCollection<string> KeyIds => keys.Keys.ToArray();
+
+    /// <summary>Whether values sealed under <paramref name="keyId"/> can be opened with this ring.</summary>
+    public bool HasKey(string keyId) => keys.ContainsKey(keyId);
+
+    /// <summary>
+    /// Opens a value sealed under any key of the ring and seals it again under the active key with the same
+    /// <paramref name="context"/>, so the value still belongs to the same place. The plaintext lives only for the
+    /// length of this call and is wiped before it returns.
+    /// </summary>
+    public byte[] Reseal(ReadOnlySpan<byte> sealedValue, string context)
+    {
+        var plaintext = Open(sealedValue, context);
+        try
+        {
+            return Seal(plaintext, context);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
     }
 
     public byte[] Seal(ReadOnlySpan<byte> plaintext, string context)
