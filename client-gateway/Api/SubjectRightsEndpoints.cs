@@ -140,6 +140,7 @@ internal static class SubjectExportPage
         html.Append("<h2>Profile</h2><dl>");
         html.Append($"<dt>Name</dt><dd>{E(v.Name)}</dd><dt>Email</dt><dd>{E(v.Email)}</dd>");
         html.Append($"<dt>IP address</dt><dd>{E(v.LastConnection.IpAddress)}</dd><dt>User agent</dt><dd>{E(v.LastConnection.UserAgent)}</dd>");
+        html.Append($"<dt>Country (from the IP address)</dt><dd>{E(v.LastConnection.Country)}</dd>");
         html.Append($"<dt>Page</dt><dd>{E(v.LastConnection.PageUrl)}</dd><dt>First seen</dt><dd>{E(v.FirstSeenAt)}</dd><dt>Last seen</dt><dd>{E(v.LastSeenAt)}</dd>");
         html.Append($"<dt>Processing restricted</dt><dd>{E(export.Restrictions.Restricted)}</dd><dt>Objected</dt><dd>{E(export.Restrictions.Objected)}</dd>");
         html.Append($"<dt>Deleted after</dt><dd>{E(export.Retention.Deadline)}</dd></dl>");

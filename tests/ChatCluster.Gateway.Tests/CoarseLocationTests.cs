@@ -96,9 +96,10 @@ public sealed class CoarseLocationTests(CountryTableGatewayFixture gateway) : IC
         var tenant = "geo-" + Ids.Random(6);
         var siteKey = await gateway.CreateTenant(tenant, $"owner@{tenant}.test", Password);
         var owner = await gateway.Login(tenant, $"owner@{tenant}.test", Password);
+        string visitorId;
         await using (var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json))
         {
-            await visitor.HelloVisitor(siteKey);
+            visitorId = (string)(await visitor.HelloVisitor(siteKey))["visitorId"]!;
             var conversationId = await visitor.StartConversation(name: "Joanna", email: "joanna@example.com");
             await visitor.SendMessage(conversationId, "m-1", "Hallo!");
         }
@@ -118,6 +119,10 @@ public sealed class CoarseLocationTests(CountryTableGatewayFixture gateway) : IC
         Assert.Equal("DE", (string)country["country"]!);
         Assert.Equal(1, (long)country["conversations"]!);
         Assert.DoesNotContain("127.0.0.1", stats.ToJsonString() + report.ToJsonString());
+
+        // Held with the person, the country is part of what they can export (R5).
+        var export = await Get($"/api/privacy/subjects/{visitorId}/export", owner);
+        Assert.Equal("DE", (string)export["visitor"]!["lastConnection"]!["country"]!);
     }
 
     private async Task<JsonObject> Get(string path, string token)
