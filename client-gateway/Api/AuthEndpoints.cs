@@ -4,7 +4,10 @@ using ChatCluster.Tenants;
 
 namespace ChatCluster.Gateway.Api;
 
-/// <summary>Agent login: email and password (bcrypt) in exchange for a bearer token.</summary>
+/// <summary>
+/// Agent login: email and password (bcrypt) in exchange for a bearer token. Throttled per client address and per
+/// account before any password is checked (<see cref="LoginThrottle"/>).
+/// </summary>
 public static class AuthEndpoints
 {
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
@@ -21,37 +24,66 @@ public static class AuthEndpoints
     /// </param>
     public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt, AgentInfo Agent, string TenantId, bool MfaEnrolmentRequired = false);
 
-    private static async Task<IResult> Login(LoginRequest request, IClusterClient grains, AgentTokens tokens)
+    private static async Task<IResult> Login(LoginRequest request, IClusterClient grains, AgentTokens tokens, LoginThrottle throttle, HttpContext http)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password) || string.IsNullOrWhiteSpace(request.TenantId))
             return ProblemMapping.Problem(ErrorCodes.MissingField, "tenantId, email and password are required.");
-        var credentials = Ids.IsTenantId(request.TenantId) && request.Email.Length <= 254
-            ? await grains.GetGrain<ITenantGrain>(request.TenantId).FindCredentials(request.Email)
+        if (throttle.Check(http.Connection.RemoteIpAddress, request.TenantId, request.Email) is { } refused)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(refused.RetryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ProblemMapping.Problem(ErrorCodes.RateLimited, $"{refused.Reason}; try again in {seconds} seconds.");
+        }
+        var (result, outcome) = await Verify(request.TenantId, request.Email, request.Password, request.Totp, grains, tokens);
+        if (outcome == Outcome.Failed) throttle.Failed(request.TenantId, request.Email);
+        else if (outcome == Outcome.LoggedIn) throttle.Succeeded(request.TenantId, request.Email);
+        return result;
+    }
+
+    /// <summary>What a login attempt counts as for the throttle: only a wrong password or TOTP code is a failure.</summary>
+    private enum Outcome
+    {
+        Failed,
+        LoggedIn,
+        Neither,
+    }
+
+    private static async Task<(IResult, Outcome)> Verify(string tenantId, string email, string password, string? totp, IClusterClient grains, AgentTokens tokens)
+    {
+        var credentials = Ids.IsTenantId(tenantId) && email.Length <= 254
+            ? await grains.GetGrain<ITenantGrain>(tenantId).FindCredentials(email)
             : null;
         // Verify against a decoy when the account is unknown, so the answer takes as long either way.
-        var valid = Passwords.Verify(request.Password, credentials?.PasswordHash ?? Passwords.Decoy.Value) && credentials is not null;
+        var valid = Passwords.Verify(password, credentials?.PasswordHash ?? Passwords.Decoy.Value) && credentials is not null;
         if (!valid)
-            return ProblemMapping.Problem(ErrorCodes.NotAuthenticated, "Wrong tenant, email or password.");
+            return (ProblemMapping.Problem(ErrorCodes.NotAuthenticated, "Wrong tenant, email or password."), Outcome.Failed);
 
-        if (await grains.GetGrain<ITenantGrain>(request.TenantId).GetClosure() is not null)
-            return ProblemMapping.Problem(ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period.");
+        if (await grains.GetGrain<ITenantGrain>(tenantId).GetClosure() is not null)
+            return (ProblemMapping.Problem(ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period."), Outcome.Neither);
 
         // Second step (T2): the password was right; an enrolled agent must also give the current TOTP code.
         var agent = credentials!.Agent;
-        var mfa = grains.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(request.TenantId, agent.AgentId));
+        var mfa = grains.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(tenantId, agent.AgentId));
         if (await mfa.IsEnabled())
         {
-            if (string.IsNullOrWhiteSpace(request.Totp))
-                return ProblemMapping.Problem(ErrorCodes.TotpRequired, "Enter the 6-digit code from your authenticator app (field totp).");
-            await mfa.Verify(request.Totp); // invalid_totp, totp_reused
+            if (string.IsNullOrWhiteSpace(totp))
+                return (ProblemMapping.Problem(ErrorCodes.TotpRequired, "Enter the 6-digit code from your authenticator app (field totp)."), Outcome.Neither);
+            try
+            {
+                await mfa.Verify(totp);
+            }
+            catch (ChatRuleException e) when (e.Code is ErrorCodes.InvalidTotp or ErrorCodes.TotpReused)
+            {
+                return (ProblemMapping.Problem(e.Code, e.Message), Outcome.Failed);
+            }
         }
-        else if ((await grains.GetGrain<ITenantGrain>(request.TenantId).GetSecurity()).RequireMfa)
+        else if ((await grains.GetGrain<ITenantGrain>(tenantId).GetSecurity()).RequireMfa)
         {
-            var (enrolToken, enrolExpires) = tokens.Issue(request.TenantId, agent, enrolOnly: true);
-            return Results.Ok(new LoginResponse(enrolToken, enrolExpires, agent, request.TenantId, MfaEnrolmentRequired: true));
+            var (enrolToken, enrolExpires) = tokens.Issue(tenantId, agent, enrolOnly: true);
+            return (Results.Ok(new LoginResponse(enrolToken, enrolExpires, agent, tenantId, MfaEnrolmentRequired: true)), Outcome.LoggedIn);
         }
 
-        var (token, expires) = tokens.Issue(request.TenantId, agent);
-        return Results.Ok(new LoginResponse(token, expires, agent, request.TenantId));
+        var (token, expires) = tokens.Issue(tenantId, agent);
+        return (Results.Ok(new LoginResponse(token, expires, agent, tenantId)), Outcome.LoggedIn);
     }
 }

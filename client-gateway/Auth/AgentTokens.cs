@@ -66,7 +66,7 @@ public sealed class AgentTokens
         };
         if (enrolOnly) claims[ScopeClaim] = EnrolOnlyScope;
         var now = time.GetUtcNow();
-        var expires = now + options.TokenLifetime;
+        var expires = now + (enrolOnly && options.EnrolmentTokenLifetime < options.TokenLifetime ? options.EnrolmentTokenLifetime : options.TokenLifetime);
         var token = handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = options.Issuer,

@@ -57,6 +57,7 @@ public static class GatewayApp
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DemoSeeder>());
         }
 
+        builder.Services.AddSingleton<LoginThrottle>();
         var tokens = new AgentTokens(auth, TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>

@@ -75,6 +75,26 @@ public sealed class AuthOptions
     public string Issuer { get; set; } = "chatcluster";
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// How long a token that may only enrol a second factor lives (T2): long enough to scan a QR code, short
+    /// enough that a password alone opens little.
+    /// </summary>
+    public TimeSpan EnrolmentTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Login attempts one client address may make per minute, right or wrong (each costs a bcrypt check). Behind a
+    /// reverse proxy every client has the proxy's address: raise it to cover a whole team logging in at once.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int LoginAttemptsPerMinute { get; set; } = 60;
+
+    /// <summary>Failed logins (password or TOTP) of one account, within <see cref="LoginLockout"/> of each other, before it is locked.</summary>
+    [Range(1, 1000)]
+    public int LoginFailuresBeforeLockout { get; set; } = 5;
+
+    /// <summary>How long a locked account refuses logins after its last failure.</summary>
+    public TimeSpan LoginLockout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Section <c>ChatCluster:Demo</c>: the demo tenant seeded in embedded mode only.</summary>

@@ -44,6 +44,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             ["urls"] = "http://127.0.0.1:0",
             ["ChatCluster:Demo:AgentPassword"] = DemoPassword,
+            ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
             ["ChatCluster:Silo:SiloPort"] = FreePort().ToString(),
             ["ChatCluster:Silo:GatewayPort"] = FreePort().ToString(),
             ["Logging:LogLevel:Default"] = "Warning",

@@ -37,6 +37,7 @@ public class GatewayFixture : IAsyncLifetime
         {
             ["urls"] = "http://127.0.0.1:0",
             ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
+            ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
             ["ChatCluster:Demo:AgentPassword"] = DemoPassword,
             ["ChatCluster:Silo:SiloPort"] = FreePort().ToString(),
             ["ChatCluster:Silo:GatewayPort"] = FreePort().ToString(),

@@ -57,6 +57,7 @@ public sealed class MfaAndVisitorPanelTests(GatewayFixture gateway)
 
         var login = await (await Login(tenantId, null)).Json();
         Assert.True((bool)login["mfaEnrolmentRequired"]!);
+        Assert.InRange((DateTimeOffset)login["expiresAt"]!, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(15)); // short: enrolment only
         var enrolOnly = (string)login["token"]!;
         await (await gateway.Call(HttpMethod.Get, "/api/me", enrolOnly)).AssertProblem(HttpStatusCode.Forbidden, "forbidden");
         await using (var socket = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json))

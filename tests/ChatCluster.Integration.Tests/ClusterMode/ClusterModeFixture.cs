@@ -84,6 +84,7 @@ public sealed class ClusterModeFixture : IAsyncLifetime
         ["urls"] = "http://127.0.0.1:0",
         ["ChatCluster:Gateway:Mode"] = "Client",
         ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
+        ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
         ["ChatCluster:Auth:SigningKey"] = signingKey,
         ["ChatCluster:Silo:ClusterId"] = clusterId,
         ["ChatCluster:Silo:ServiceId"] = clusterId,
