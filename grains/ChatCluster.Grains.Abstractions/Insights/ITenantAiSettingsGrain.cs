@@ -6,6 +6,9 @@ public interface ITenantAiSettingsGrain : IGrainWithStringKey
     Task<AiSettings> Get();
 
     Task<AiSettings> Set(AiSettings settings);
+
+    /// <summary>Deletes the tenant's choices; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 /// <summary>

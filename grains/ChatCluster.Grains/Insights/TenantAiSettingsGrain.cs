@@ -13,6 +13,12 @@ public sealed class TenantAiSettingsGrain(
         await state.WriteStateAsync();
         return settings;
     }
+
+    public async Task Purge()
+    {
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 }
 
 [GenerateSerializer]
