@@ -26,6 +26,9 @@ public sealed partial class TenantGrain : IRemindable
     public Task<TenantClosure?> GetClosure() =>
         Task.FromResult(state.State.Created && state.State.ClosedAt is { } at ? new TenantClosure(at, state.State.PurgeAt!.Value, state.State.Hold is not null) : null);
 
+    public Task<TenantStanding> GetStanding() =>
+        Task.FromResult(!state.State.Created ? TenantStanding.Unknown : state.State.ClosedAt is null ? TenantStanding.Open : TenantStanding.Closed);
+
     public async Task<TenantClosure> Close(string actor)
     {
         EnsureCreated();
