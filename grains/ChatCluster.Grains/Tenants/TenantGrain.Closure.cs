@@ -1,6 +1,7 @@
 using ChatCluster.Conversations;
 using ChatCluster.Grains.Mail;
 using ChatCluster.Grains.Privacy;
+using ChatCluster.Grains.Streams;
 using ChatCluster.Inbox;
 using ChatCluster.Insights;
 using ChatCluster.Privacy;
@@ -16,8 +17,8 @@ namespace ChatCluster.Grains.Tenants;
 /// Account closure (R3). Closing disables the tenant at once and stores a deadline (closed + the configured grace,
 /// 30 days); a durable <c>closure-check</c> reminder compares it with the clock, the same periodic-check pattern as
 /// retention. At the deadline, unless a tenant-wide hold exists, every visitor and conversation is erased, the
-/// outbox folder, routing, inbox, AI settings, statistics, audit and AI call logs and request register of the tenant
-/// are deleted, the site key is unbound and the tenant's own state is cleared. Reopening before the deadline cancels all of it.
+/// outbox folder, routing, inbox, AI settings, statistics, audit and AI call logs, request register and Orleans' stream
+/// records of the tenant are deleted, the site key is unbound and the tenant's own state is cleared. Reopening before the deadline cancels all of it.
 /// </summary>
 public sealed partial class TenantGrain : IRemindable
 {
@@ -120,6 +121,8 @@ public sealed partial class TenantGrain : IRemindable
         await GrainFactory.GetGrain<IPrivacyRequestsGrain>(TenantId).Purge();
 
         await GrainFactory.GetGrain<ISiteKeyGrain>(state.State.SiteKey).Unbind();
+        // Last, so the stream events of the erasures above have reached their pulling agents (IStreamBookkeeping).
+        if (ServiceProvider.GetService<IStreamBookkeeping>() is { } streams) await streams.PurgeTenant(TenantId);
         await CancelClosureReminder();
         await state.ClearStateAsync();
         DeactivateOnIdle();
