@@ -57,6 +57,13 @@ public sealed class AccountClosureInStoresTests(ShortClosureGraceStores stores) 
         await Wait.Until(() => Task.FromResult(Directory.Exists(transcripts) && Directory.EnumerateFiles(transcripts, "*.eml").Any()), "the transcript in the outbox");
         await visitor.DisposeAsync();
 
+        // Self-service (R5): a code for the person (stored hashed, mailed to the outbox) and one asked for an address the site never saw.
+        var stranger = $"stranger.{tag}@elsewhere-closure.test";
+        foreach (var email in new[] { person.Email, stranger })
+            Assert.Equal(HttpStatusCode.Accepted, (await stores.Gateway.Http.PostAsJsonAsync("/api/privacy/self/verify", new { siteKey, email })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await stores.Gateway.Http.PostAsJsonAsync("/api/privacy/self/confirm", new { siteKey, email = stranger, code = "000000" })).StatusCode);
+
         await stores.Json(HttpMethod.Put, "/api/settings/ai", owner, new { enabled = true });
         await stores.Json(HttpMethod.Get, $"/api/conversations/{conversationId}/insights", owner);
         await stores.Json(HttpMethod.Put, $"/api/agents/{agentId}/capacity", owner, new { capacity = 5 });
@@ -65,8 +72,9 @@ public sealed class AccountClosureInStoresTests(ShortClosureGraceStores stores) 
         await stores.Json(HttpMethod.Get, $"/api/privacy/subjects/{visitorId}/export", owner); // audited (R7)
         await stores.Json(HttpMethod.Put, "/api/settings/retention", owner, new { periodDays = 200 }); // audited
 
-        IReadOnlyList<string> needles = [.. person.Needles, reply, tenantId, ownerEmail, agentEmail, agentName];
+        IReadOnlyList<string> needles = [.. person.Needles, reply, tenantId, ownerEmail, agentEmail, agentName, stranger];
         var before = await Everywhere(needles);
+        Assert.DoesNotContain(before, h => h.Contains(stranger)); // an unknown address leaves nothing, even before the closure
         Assert.Contains(before, h => h.Contains($"'{tenantId}'"));
         Assert.Contains($"orleans_storage.payload (decrypted) holds '{person.Email}'", before);
         Assert.Contains($"orleans_storage.payload (decrypted) holds '{agentEmail}'", before);
