@@ -16,6 +16,7 @@ using ChatCluster.Gateway.Operations;
 using ChatCluster.Silo.Hosting.Operations;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -65,10 +66,15 @@ public static class GatewayApp
             o.MapInboundClaims = false;
             o.TokenValidationParameters = tokens.ValidationParameters;
         });
+        // Every agent policy also requires an open tenant (R3): a closed tenant's tokens get 403 tenant_closed.
+        var openTenant = new OpenTenantRequirement();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)))
-            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner").RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)))
-            .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim));
+            .AddPolicy(AgentEndpoints.AgentPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)).AddRequirements(openTenant))
+            .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner").RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)).AddRequirements(openTenant))
+            .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).AddRequirements(openTenant));
+        builder.Services.AddSingleton<TenantStandings>();
+        builder.Services.AddSingleton<IAuthorizationHandler, OpenTenantHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
         builder.Services.AddSingleton<OperatorKeyFilter>();
         builder.Services.AddSingleton<OperatorAccess>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCodeByStatus);

@@ -93,4 +93,50 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
         Assert.Equal("forbidden", (string)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!);
         await gateway.Login(tenant, ownerEmail, Password); // still open
     }
+
+    [Fact]
+    public async Task A_closed_tenants_tokens_get_403_tenant_closed_from_the_api_except_the_closure_status_and_reopening()
+    {
+        var (tenant, _, owner) = await gateway.FreshTenant("k");
+        var (_, agent) = await gateway.PlainAgent(tenant, owner);
+        var otherTenant = await gateway.AgentToken();
+        (await gateway.Call(HttpMethod.Get, "/api/inbox", owner, null)).EnsureSuccessStatusCode();
+        Assert.False((bool)(await (await gateway.Call(HttpMethod.Get, "/api/settings/account-closure", owner)).Json())["closed"]!);
+
+        (await gateway.Call(HttpMethod.Post, "/api/settings/close-account", owner)).EnsureSuccessStatusCode();
+
+        foreach (var (method, path) in AgentApi)
+            await (await gateway.Call(method, path, owner, method == HttpMethod.Get ? null : new { })).AssertProblem(HttpStatusCode.Forbidden, "tenant_closed");
+        await (await gateway.Call(HttpMethod.Get, "/api/inbox", agent)).AssertProblem(HttpStatusCode.Forbidden, "tenant_closed");
+        await (await gateway.Call(HttpMethod.Get, "/api/me", agent)).AssertProblem(HttpStatusCode.Forbidden, "tenant_closed");
+        (await gateway.Call(HttpMethod.Get, "/api/inbox", otherTenant)).EnsureSuccessStatusCode(); // another tenant is unaffected
+
+        var status = await (await gateway.Call(HttpMethod.Get, "/api/settings/account-closure", owner)).Json();
+        Assert.True((bool)status["closed"]!);
+        Assert.Equal(TimeSpan.FromDays(30), DateTimeOffset.Parse((string)status["purgeAt"]!) - DateTimeOffset.Parse((string)status["closedAt"]!));
+        await (await gateway.Call(HttpMethod.Post, "/api/settings/reopen-account", agent)).AssertProblem(HttpStatusCode.Forbidden, "forbidden");
+
+        var reopened = await (await gateway.Call(HttpMethod.Post, "/api/settings/reopen-account", owner)).Json();
+        Assert.False((bool)reopened["closed"]!);
+        (await gateway.Call(HttpMethod.Get, "/api/inbox", owner)).EnsureSuccessStatusCode();
+        (await gateway.Call(HttpMethod.Get, "/api/stats", owner)).EnsureSuccessStatusCode();
+        (await gateway.Call(HttpMethod.Get, "/api/me", agent)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>One call from each group of the agent API: agent, admin and enrolment policies.</summary>
+    private static readonly (HttpMethod Method, string Path)[] AgentApi =
+    [
+        (HttpMethod.Get, "/api/me"),
+        (HttpMethod.Get, "/api/inbox"),
+        (HttpMethod.Get, "/api/agents"),
+        (HttpMethod.Get, "/api/routing"),
+        (HttpMethod.Get, "/api/stats"),
+        (HttpMethod.Get, "/api/reports"),
+        (HttpMethod.Get, "/api/settings/ai"),
+        (HttpMethod.Put, "/api/settings/retention"),
+        (HttpMethod.Get, "/api/privacy/requests"),
+        (HttpMethod.Get, "/api/me/totp"),
+        (HttpMethod.Get, "/api/settings/security"),
+        (HttpMethod.Post, "/api/settings/close-account"),
+    ];
 }

@@ -1,8 +1,14 @@
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Inbox;
+using ChatCluster.Grains.Insights;
 using ChatCluster.Grains.Privacy;
+using ChatCluster.Grains.Routing;
 using ChatCluster.Grains.Tenants;
 using ChatCluster.Grains.Visitors;
+using ChatCluster.Inbox;
+using ChatCluster.Insights;
 using ChatCluster.Privacy;
+using ChatCluster.Routing;
 using ChatCluster.Tenants;
 
 namespace ChatCluster.Grains.Tests;
@@ -22,6 +28,15 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         var chat = await cluster.NewChat(tenantId);
         var day = cluster.Time.GetUtcNow();
         await RetentionCluster.Eventually(async () => (await cluster.Stats(tenantId, day)).ConversationsStarted == 1, "the chat was counted");
+        var routing = cluster.Grains.GetGrain<IAgentRoutingGrain>(tenantId);
+        await routing.SetCapacity("a_owner", 5);
+        var ai = cluster.Grains.GetGrain<ITenantAiSettingsGrain>(tenantId);
+        await ai.Set(new AiSettings(Enabled: true), "agent:a_owner");
+        var aiCalls = cluster.Grains.GetGrain<IAiCallLogGrain>(DayKeys.For(tenantId, day));
+        await aiCalls.Append(new AiCallRecord(day, AuditEntry.Agent("a_owner"), "summary", AuditEntry.ConversationSubject(chat.ConversationId),
+            "fake", null, false, 10, new Dictionary<string, int>(), AiOutcomes.Ok, 1, true));
+        var inbox = cluster.Grains.GetGrain<ITenantInboxGrain>(tenantId);
+        await RetentionCluster.Eventually(async () => (await cluster.StoredState<TenantInboxState>(inbox, "inbox")).Exists, "the inbox listed the chat");
 
         var closure = await tenant.Close(AuditEntry.Agent("a_owner"));
         Assert.Equal(cluster.Time.GetUtcNow() + Grace, closure.PurgeAt);
@@ -47,6 +62,10 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.False((await cluster.StoredState<AuditLogState>(cluster.Grains.GetGrain<IAuditLogGrain>(DayKeys.For(tenantId, day)), "audit")).Exists);
         Assert.False((await cluster.StoredState<SelfServiceState>(cluster.Grains.GetGrain<ISelfServiceGrain>(EmailKeys.Scoped(tenantId, Chat.Email)), "self-service")).Exists);
         Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenantId);
+        Assert.False((await cluster.StoredState<AgentRoutingState>(routing, "routing")).Exists);
+        Assert.False((await cluster.StoredState<TenantAiSettingsState>(ai, "ai")).Exists);
+        Assert.False((await cluster.StoredState<AiCallLogState>(aiCalls, "aicalls")).Exists);
+        Assert.False((await cluster.StoredState<TenantInboxState>(inbox, "inbox")).Exists);
     }
 
     [Fact]

@@ -15,4 +15,7 @@ public interface ITenantInboxGrain : IGrainWithStringKey
 
     /// <summary>Open and assigned conversations, most recently active first.</summary>
     Task<IReadOnlyList<ConversationSummary>> List();
+
+    /// <summary>Deletes the projection; only account closure (R3) calls it, after every conversation is erased.</summary>
+    Task Purge();
 }

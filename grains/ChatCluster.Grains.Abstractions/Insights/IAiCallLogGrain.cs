@@ -10,6 +10,9 @@ public interface IAiCallLogGrain : IGrainWithStringKey
     Task Append(AiCallRecord record);
 
     Task<IReadOnlyList<AiCallRecord>> List();
+
+    /// <summary>Deletes the day's records; only account closure (R3) calls it, when the whole tenant goes.</summary>
+    Task Purge();
 }
 
 /// <summary>

@@ -11,6 +11,9 @@ public interface ITenantAiSettingsGrain : IGrainWithStringKey
     /// same values again changes nothing and writes no entry.
     /// </summary>
     Task<AiSettings> Set(AiSettings settings, string actor);
+
+    /// <summary>Deletes the tenant's choices; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 /// <summary>

@@ -31,6 +31,9 @@ public interface IAgentRoutingGrain : IGrainWithStringKey
 
     /// <summary>Every agent routing knows about: presence, live assigned conversations, capacity.</summary>
     Task<IReadOnlyList<AgentLoad>> GetLoads();
+
+    /// <summary>Deletes capacities and assignments; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 [GenerateSerializer, Immutable]

@@ -58,6 +58,21 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>The pending closure, or null for an open (or unknown) tenant.</summary>
     [AlwaysInterleave]
     Task<TenantClosure?> GetClosure();
+
+    /// <summary>
+    /// Open, closed (R3, still within the grace period) or unknown (never created, or purged): what the gateway
+    /// checks before serving an agent's token. Interleaves, so it answers even while a purge runs.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<TenantStanding> GetStanding();
+}
+
+public enum TenantStanding
+{
+    /// <summary>No such tenant: never created, or purged after its closure.</summary>
+    Unknown = 0,
+    Open = 1,
+    Closed = 2,
 }
 
 /// <param name="Held">A tenant-wide legal hold exists: the purge waits until it is lifted.</param>

@@ -42,6 +42,12 @@ public sealed class TenantInboxGrain(
         IReadOnlyList<ConversationSummary> list = [.. state.State.Live.Values.OrderByDescending(s => s.LastActivityAt)];
         return Task.FromResult(list);
     }
+
+    public async Task Purge()
+    {
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 }
 
 [GenerateSerializer]

@@ -17,6 +17,12 @@ public sealed class AiCallLogGrain(
     }
 
     public Task<IReadOnlyList<AiCallRecord>> List() => Task.FromResult<IReadOnlyList<AiCallRecord>>([.. state.State.Records]);
+
+    public async Task Purge()
+    {
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 }
 
 [GenerateSerializer]

@@ -24,6 +24,12 @@ public sealed class TenantAiSettingsGrain(
             new AuditEntry(time.GetUtcNow(), actor, AuditAction.AiSettingsChanged, AuditEntry.TenantSubject, changes));
         return settings;
     }
+
+    public async Task Purge()
+    {
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 }
 
 [GenerateSerializer]

@@ -76,6 +76,12 @@ public sealed class AgentRoutingGrain(
         return Task.FromResult(all);
     }
 
+    public async Task Purge()
+    {
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     private int Capacity(string agentId) => state.State.Capacities.GetValueOrDefault(agentId, RoutingLimits.DefaultCapacity);
 
     private Dictionary<string, int> Loads() =>

@@ -1,7 +1,11 @@
 using ChatCluster.Conversations;
 using ChatCluster.Grains.Mail;
 using ChatCluster.Grains.Privacy;
+using ChatCluster.Grains.Streams;
+using ChatCluster.Inbox;
+using ChatCluster.Insights;
 using ChatCluster.Privacy;
+using ChatCluster.Routing;
 using ChatCluster.Security;
 using ChatCluster.Tenants;
 using ChatCluster.Visitors;
@@ -13,8 +17,8 @@ namespace ChatCluster.Grains.Tenants;
 /// Account closure (R3). Closing disables the tenant at once and stores a deadline (closed + the configured grace,
 /// 30 days); a durable <c>closure-check</c> reminder compares it with the clock, the same periodic-check pattern as
 /// retention. At the deadline, unless a tenant-wide hold exists, every visitor and conversation is erased, the
-/// outbox folder, statistics, audit log and request register of the tenant are deleted, the site key is unbound and
-/// the tenant's own state is cleared. Reopening before the deadline cancels all of it.
+/// outbox folder, routing, inbox, AI settings, statistics, audit and AI call logs, request register and Orleans' stream
+/// records of the tenant are deleted, the site key is unbound and the tenant's own state is cleared. Reopening before the deadline cancels all of it.
 /// </summary>
 public sealed partial class TenantGrain : IRemindable
 {
@@ -22,6 +26,9 @@ public sealed partial class TenantGrain : IRemindable
 
     public Task<TenantClosure?> GetClosure() =>
         Task.FromResult(state.State.Created && state.State.ClosedAt is { } at ? new TenantClosure(at, state.State.PurgeAt!.Value, state.State.Hold is not null) : null);
+
+    public Task<TenantStanding> GetStanding() =>
+        Task.FromResult(!state.State.Created ? TenantStanding.Unknown : state.State.ClosedAt is null ? TenantStanding.Open : TenantStanding.Closed);
 
     public async Task<TenantClosure> Close(string actor)
     {
@@ -95,7 +102,13 @@ public sealed partial class TenantGrain : IRemindable
         await registry.Clear();
         if (ServiceProvider.GetService<IMailSender>() is { } mail) await mail.PurgeTenant(TenantId);
 
-        // Statistics, audit log and request register: R3 deletes everything, and no record is required by law yet.
+        // The tenant-wide grains: routing (capacities, assignments), the inbox projection, the AI settings.
+        // The conversations are erased by now, so no summary is left to bring the inbox back.
+        await GrainFactory.GetGrain<IAgentRoutingGrain>(TenantId).Purge();
+        await GrainFactory.GetGrain<ITenantInboxGrain>(TenantId).Purge();
+        await GrainFactory.GetGrain<ITenantAiSettingsGrain>(TenantId).Purge();
+
+        // Statistics, audit log, AI call log and request register: R3 deletes everything, and no record is required by law yet.
         var first = DateOnly.FromDateTime(state.State.CreatedAt.UtcDateTime);
         var last = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         for (var day = first; day <= last; day = day.AddDays(1))
@@ -103,10 +116,13 @@ public sealed partial class TenantGrain : IRemindable
             var at = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             await GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(TenantId, at)).Purge();
             await GrainFactory.GetGrain<IAuditLogGrain>(DayKeys.For(TenantId, at)).Purge();
+            await GrainFactory.GetGrain<IAiCallLogGrain>(DayKeys.For(TenantId, at)).Purge();
         }
         await GrainFactory.GetGrain<IPrivacyRequestsGrain>(TenantId).Purge();
 
         await GrainFactory.GetGrain<ISiteKeyGrain>(state.State.SiteKey).Unbind();
+        // Last, so the stream events of the erasures above have reached their pulling agents (IStreamBookkeeping).
+        if (ServiceProvider.GetService<IStreamBookkeeping>() is { } streams) await streams.PurgeTenant(TenantId);
         await CancelClosureReminder();
         await state.ClearStateAsync();
         DeactivateOnIdle();
