@@ -16,6 +16,7 @@ public static class ClusterConnection
         switch (options.Mode)
         {
             case ClusterMode.Embedded:
+                ChooseFreePortsForALoneSilo(builder.Configuration);
                 builder.UseOrleans(silo => silo.AddChatClusterSilo(builder.Configuration));
                 break;
             case ClusterMode.Client:
@@ -31,6 +32,31 @@ public static class ClusterConnection
                 break;
         }
         return builder;
+    }
+
+    /// <summary>
+    /// An embedded silo on in-memory storage is alone: its silo and gateway ports are used inside this process only.
+    /// Unless they are configured, take free ones, so a second embedded gateway on the same machine (a demo beside
+    /// a test run) starts instead of failing on ports 11111/30000.
+    /// </summary>
+    private static void ChooseFreePortsForALoneSilo(ConfigurationManager configuration)
+    {
+        var silo = configuration.GetSection(ChatSiloOptions.Section).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
+        if (silo.Storage != StorageKind.Memory) return;
+        var chosen = new Dictionary<string, string?>();
+        foreach (var key in new[] { nameof(ChatSiloOptions.SiloPort), nameof(ChatSiloOptions.GatewayPort) })
+        {
+            var setting = $"{ChatSiloOptions.Section}:{key}";
+            if (string.IsNullOrEmpty(configuration[setting])) chosen[setting] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (chosen.Count > 0) configuration.AddInMemoryCollection(chosen);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>
