@@ -4,6 +4,7 @@ using System.Text;
 using ChatCluster.Grains.Mail;
 using ChatCluster.Privacy;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ChatCluster.Grains.Privacy;
 
@@ -13,7 +14,8 @@ namespace ChatCluster.Grains.Privacy;
 /// </summary>
 public sealed class SelfServiceGrain(
     [PersistentState("self-service", StorageNames.Chat)] IPersistentState<SelfServiceState> state,
-    TimeProvider time) : Grain, ISelfServiceGrain
+    TimeProvider time,
+    ILogger<SelfServiceGrain> logger) : Grain, ISelfServiceGrain
 {
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(15);
@@ -64,7 +66,15 @@ public sealed class SelfServiceGrain(
         state.State.Attempts = 0;
         await state.WriteStateAsync();
         var mail = ServiceProvider.GetService<IMailSender>();
-        if (mail is not null) await mail.Send(CodeMail(email, code));
+        try
+        {
+            if (mail is not null) await mail.Send(CodeMail(email, code));
+        }
+        catch (MailDeliveryException ex)
+        {
+            // Answering with an error here would tell the caller the address is known; the visitor simply asks again.
+            logger.LogWarning("A verification code was not mailed: {Reason}", ex.Message);
+        }
     }
 
     public async Task<SelfServiceToken> Confirm(string code)
