@@ -6,7 +6,7 @@ namespace ChatCluster.Gateway.Api;
 
 /// <summary>
 /// Self-service rights (R5) for a visitor who proves control of their email: ask for a code (always 202, so the
-/// answer never tells whether the address is known), trade the code for a 15-minute token, then export or erase
+/// answer never tells whether the address is known), trade the code for a short-lived token (limits: <c>ChatCluster:SelfService</c> on the silo), then export or erase
 /// everything held about every visitor of that tenant who gave the address. The token names its tenant and address
 /// hash and is checked by that one grain, so it cannot reach another tenant's data.
 /// </summary>
@@ -37,7 +37,7 @@ public static class SelfServiceEndpoints
         var (key, problem) = await Resolve(request.SiteKey, request.Email, grains);
         if (problem is not null) return problem;
         await grains.GetGrain<ISelfServiceGrain>(key!).RequestCode(request.Email!.Trim());
-        return Results.Accepted(value: new { status = "If this address is known to the site, a code was sent to it; it is valid for 15 minutes." });
+        return Results.Accepted(value: new { status = "If this address is known to the site, a code was sent to it; the mail says how long it is valid." });
     }
 
     private static async Task<IResult> Confirm(ConfirmRequest request, IClusterClient grains)

@@ -41,6 +41,12 @@ public sealed class RetentionCluster : IAsyncLifetime
         {
             ["ChatCluster:Retention:MinimumPeriod"] = "00:00:01",
             ["ChatCluster:Retention:CheckInterval"] = "00:00:01",
+            // Self-service limits other than the defaults, so tests show the configured values are the ones enforced.
+            ["ChatCluster:SelfService:CodeLifetime"] = "00:10:00",
+            ["ChatCluster:SelfService:MaxAttempts"] = "3",
+            ["ChatCluster:SelfService:MaxCodeRequests"] = "4",
+            ["ChatCluster:SelfService:RateWindow"] = "00:30:00",
+            ["ChatCluster:SelfService:TokenLifetime"] = "00:05:00",
         }).Build();
         var time = Time;
         var mail = Mail;
