@@ -93,7 +93,8 @@ public static class SelfServiceEndpoints
         if (!EmailAddress.LooksValid(email?.Trim())) return (null, ProblemMapping.Problem(ErrorCodes.InvalidRequest, "email is not an email address."));
         var tenantId = await grains.GetGrain<ISiteKeyGrain>(siteKey).GetTenantId();
         if (tenantId is null) return (null, ProblemMapping.Problem(ErrorCodes.InvalidSiteKey, "Unknown site key."));
-        return (EmailKeys.Scoped(tenantId, email!), null);
+        // The index key is an HMAC under a secret only silos hold; the silo computes it.
+        return (await grains.GetGrain<IEmailIndexGrain>(tenantId).Locate(email!.Trim()), null);
     }
 
     /// <summary>The tenant, the pseudonymous actor and the visitors of a valid self-service bearer token.</summary>

@@ -51,7 +51,7 @@ public static class SiloSetup
     }
 
     /// <summary>
-    /// What the grains need whatever the storage: streams, the retention engine and the self-service limits. Test clusters call
+    /// What the grains need whatever the storage: streams, the retention engine, the self-service limits and the email index key. Test clusters call
     /// this after choosing their providers, so they run the grains exactly as a real silo does.
     /// </summary>
     public static ISiloBuilder AddChatClusterGrainServices(this ISiloBuilder silo, ChatSiloOptions options, IConfiguration configuration)
@@ -59,6 +59,7 @@ public static class SiloSetup
         silo.AddChatStreams(options);
         silo.AddChatRetention(configuration);
         silo.AddChatSelfService(configuration);
+        silo.AddChatEmailIndexKey(configuration, required: options.Storage == StorageKind.Postgres);
         return silo;
     }
 

@@ -1,6 +1,7 @@
 using ChatCluster.Conversations;
 using ChatCluster.Grains;
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Privacy;
 using ChatCluster.Silo.Hosting;
 using ChatCluster.Tenants;
@@ -34,6 +35,9 @@ public sealed class RetentionCluster : IAsyncLifetime
     public IGrainFactory Grains => Cluster.Client;
 
     public IServiceProvider Silo => Cluster.Silos[0].ServiceProvider;
+
+    /// <summary>The silo's email index key (random for this in-memory silo), to find an address's index record.</summary>
+    public EmailIndexKey EmailIndex => Silo.GetRequiredService<EmailIndexKey>();
 
     public async Task InitializeAsync()
     {

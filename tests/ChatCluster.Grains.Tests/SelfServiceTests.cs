@@ -138,11 +138,11 @@ public sealed partial class SelfServiceTests(RetentionCluster cluster)
     /// <summary>Deactivates every idle grain of the silo, as an idle timeout or a restart would; state is reloaded from storage.</summary>
     private Task DeactivateEveryGrain() => cluster.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
-    private ISelfServiceGrain Index(string tenant, string email) => cluster.Grains.GetGrain<ISelfServiceGrain>(EmailKeys.Scoped(tenant, email));
+    private ISelfServiceGrain Index(string tenant, string email) => cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenant, email));
 
     private Task<string> MailedCode(string tenant)
     {
-        var mail = cluster.Mail.Sent.Last(m => m.TenantId == tenant && m.SubjectId == EmailKeys.LocalId(tenant, Chat.Email));
+        var mail = cluster.Mail.Sent.Last(m => m.TenantId == tenant && m.SubjectId == cluster.EmailIndex.LocalId(tenant, Chat.Email));
         Assert.Equal(Chat.Email, mail.ToAddress);
         var match = CodePattern().Match(mail.TextBody);
         Assert.True(match.Success);

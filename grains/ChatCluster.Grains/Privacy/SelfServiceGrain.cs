@@ -17,6 +17,7 @@ namespace ChatCluster.Grains.Privacy;
 public sealed class SelfServiceGrain(
     [PersistentState("self-service", StorageNames.Chat)] IPersistentState<SelfServiceState> state,
     IOptions<SelfServiceOptions> options,
+    EmailIndexKey emailIndex,
     TimeProvider time,
     ILogger<SelfServiceGrain> logger) : Grain, ISelfServiceGrain, IRemindable
 {
@@ -55,7 +56,7 @@ public sealed class SelfServiceGrain(
     {
         email = email?.Trim() ?? "";
         if (!EmailAddress.LooksValid(email)) throw ChatRuleException.Invalid("email is not an email address.");
-        if (EmailKeys.LocalId(Key.TenantId, email) != Key.LocalId) throw ChatRuleException.Invalid("The address does not belong to this key.");
+        if (emailIndex.LocalId(Key.TenantId, email) != Key.LocalId) throw ChatRuleException.Invalid("The address does not belong to this key.");
         var now = time.GetUtcNow();
         var requests = state.State.CodeRequests;
         requests.RemoveAll(at => at <= now - limits.RateWindow);
