@@ -110,7 +110,11 @@ public sealed partial class SelfServiceTests(RetentionCluster cluster)
         Assert.Empty(new SelfServiceOptions().Problems());
         var problems = new SelfServiceOptions
         {
-            CodeLifetime = TimeSpan.Zero, MaxAttempts = 0, MaxCodeRequests = -1, RateWindow = TimeSpan.FromSeconds(5), TokenLifetime = TimeSpan.FromDays(3),
+            CodeLifetime = TimeSpan.Zero,
+            MaxAttempts = 0,
+            MaxCodeRequests = -1,
+            RateWindow = TimeSpan.FromSeconds(5),
+            TokenLifetime = TimeSpan.FromDays(3),
         }.Problems().ToList();
         foreach (var setting in (string[])["CodeLifetime", "MaxAttempts", "MaxCodeRequests", "RateWindow", "TokenLifetime"])
             Assert.Contains(problems, p => p.StartsWith($"ChatCluster:SelfService:{setting} is", StringComparison.Ordinal));

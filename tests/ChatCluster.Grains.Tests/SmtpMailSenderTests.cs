@@ -15,7 +15,11 @@ public sealed class SmtpMailSenderTests
         FromName = "Shop chat",
         Smtp = new SmtpOptions
         {
-            Host = "127.0.0.1", Port = port, Security = "None", Username = user, Password = password,
+            Host = "127.0.0.1",
+            Port = port,
+            Security = "None",
+            Username = user,
+            Password = password,
             Timeout = timeout ?? TimeSpan.FromSeconds(5),
         },
     }, TimeProvider.System);
