@@ -6,9 +6,10 @@ namespace ChatCluster.Gateway.Api;
 
 /// <summary>
 /// Self-service rights (R5) for a visitor who proves control of their email: ask for a code (always 202, so the
-/// answer never tells whether the address is known), trade the code for a short-lived token (limits: <c>ChatCluster:SelfService</c> on the silo), then export or erase
+/// answer never tells whether the address is known), trade the code for a short-lived token, then export or erase
 /// everything held about every visitor of that tenant who gave the address. The token names its tenant and address
-/// hash and is checked by that one grain, so it cannot reach another tenant's data.
+/// hash and is checked by that one grain, so it cannot reach another tenant's data. The limits (code and token
+/// lifetime, attempts, requests per window) are the silo's <c>ChatCluster:SelfService</c> settings.
 /// </summary>
 public static class SelfServiceEndpoints
 {

@@ -19,7 +19,8 @@ public sealed class SmtpMailSender(MailOptions options, TimeProvider time) : IMa
     {
         var smtp = options.Smtp;
         var message = MimeComposer.Compose(options, mail, time.GetUtcNow());
-        using var deadline = new CancellationTokenSource(smtp.Timeout, time);
+        // Real time on purpose: this bounds a network exchange, not a business deadline (tests may fake the clock).
+        using var deadline = new CancellationTokenSource(smtp.Timeout);
         using var client = new SmtpClient { Timeout = (int)smtp.Timeout.TotalMilliseconds };
         var step = "connecting to";
         try
