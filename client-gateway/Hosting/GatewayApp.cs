@@ -12,6 +12,7 @@ using ChatCluster.Gateway.Presence;
 using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using ChatCluster.Gateway.Operations;
+using ChatCluster.Silo.Hosting.Mail;
 using ChatCluster.Silo.Hosting.Operations;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -47,7 +48,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<SelfOrigins>();
         builder.Services.AddSingleton<ChatServices>();
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName);
+        // The embedded silo's mail counters too; in Client mode nothing publishes on that meter.
+        builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName, MailMetrics.MeterName);
         builder.Services.AddHostedService<GatewayDrain>();
         if (gateway.Mode == ClusterMode.Embedded && demo.Enabled)
         {

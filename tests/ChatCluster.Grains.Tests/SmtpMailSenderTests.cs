@@ -1,5 +1,7 @@
 using ChatCluster.Grains.Mail;
 using ChatCluster.Silo.Hosting.Mail;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace ChatCluster.Grains.Tests;
@@ -107,6 +109,33 @@ public sealed class SmtpMailSenderTests
         Assert.False(Directory.Exists(outbox));
         await sender.Purge("acme", "c_one");
         await sender.PurgeTenant("acme");
+    }
+
+    [Fact]
+    public async Task Sent_and_failed_mail_are_counted_by_outcome_for_operators_to_alert_on()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        var counted = new List<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == factory) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var tagText = string.Concat(tags.ToArray().Select(t => $" {t.Key}={t.Value}"));
+            lock (counted) counted.Add($"{instrument.Name} {value}{tagText}");
+        });
+        listener.Start();
+        var metrics = new MailMetrics(factory);
+        await using var server = new LoopbackSmtpServer { RefusesRecipient = to => to.StartsWith("refused", StringComparison.Ordinal) };
+
+        await new MeteredMailSender(Sender(server.Port), metrics).Send(Mail());
+        await Assert.ThrowsAsync<MailDeliveryException>(() => new MeteredMailSender(Sender(server.Port), metrics).Send(Mail("refused@example.com")));
+        await Assert.ThrowsAsync<MailDeliveryException>(() => new MeteredMailSender(Sender(LoopbackSmtpServer.ClosedPort()), metrics).Send(Mail()));
+
+        Assert.Equal(["chatcluster.mail.sent 1", "chatcluster.mail.failed 1 transient=False", "chatcluster.mail.failed 1 transient=True"], counted);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed partial class ConversationGrain
     /// Awaited inside the close so that an erasure right after it (the next turn of this grain) finds the copy to
     /// delete; a failing mail server is logged and does not fail the close (the close is already stored). The log
     /// line carries the reason but never the exception's own text: mail servers echo the recipient's address in it.
-    /// The transcript is not retried: nothing is kept from which it could be sent later (W5).
+    /// The transcript is not retried; the silo counts the failure (MailMetrics) so operators can alert on it.
     /// </summary>
     private async Task MailTranscript()
     {
