@@ -70,6 +70,7 @@ start() {
     echo "CHATCLUSTER_SIGNING_KEY=$(head -c 32 /dev/urandom | base64)"
   } >"$RUN/secrets.env"
   grep -q CHATCLUSTER_ENCRYPTION_KEY "$RUN/secrets.env" || echo "CHATCLUSTER_ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)" >>"$RUN/secrets.env"
+  grep -q CHATCLUSTER_EMAIL_INDEX_KEY "$RUN/secrets.env" || echo "CHATCLUSTER_EMAIL_INDEX_KEY=$(head -c 32 /dev/urandom | base64)" >>"$RUN/secrets.env"
   # shellcheck disable=SC1091
   source "$RUN/secrets.env"
 
@@ -86,6 +87,7 @@ start() {
     ChatCluster__Silo__Storage=Postgres ChatCluster__Silo__SiloPort="$2" ChatCluster__Silo__GatewayPort="$3" \
     ChatCluster__Silo__AdvertisedAddress=127.0.0.1 \
     ChatCluster__Encryption__Keys__k1="$CHATCLUSTER_ENCRYPTION_KEY" ChatCluster__Encryption__ActiveKeyId=k1 \
+    ChatCluster__Privacy__EmailIndexKey="$CHATCLUSTER_EMAIL_INDEX_KEY" \
       nohup dotnet "$SILO_DLL" --urls "http://127.0.0.1:$4" >"$RUN/$1.log" 2>&1 &
     echo $! >"$RUN/$1.pid"
     echo "$1: pid $!, silo port $2, gateway port $3, http://127.0.0.1:$4/health"

@@ -6,9 +6,10 @@ namespace ChatCluster.Gateway.Api;
 
 /// <summary>
 /// Self-service rights (R5) for a visitor who proves control of their email: ask for a code (always 202, so the
-/// answer never tells whether the address is known), trade the code for a 15-minute token, then export or erase
+/// answer never tells whether the address is known), trade the code for a short-lived token, then export or erase
 /// everything held about every visitor of that tenant who gave the address. The token names its tenant and address
-/// hash and is checked by that one grain, so it cannot reach another tenant's data.
+/// hash and is checked by that one grain, so it cannot reach another tenant's data. The limits (code and token
+/// lifetime, attempts, requests per window) are the silo's <c>ChatCluster:SelfService</c> settings.
 /// </summary>
 public static class SelfServiceEndpoints
 {
@@ -37,7 +38,7 @@ public static class SelfServiceEndpoints
         var (key, problem) = await Resolve(request.SiteKey, request.Email, grains);
         if (problem is not null) return problem;
         await grains.GetGrain<ISelfServiceGrain>(key!).RequestCode(request.Email!.Trim());
-        return Results.Accepted(value: new { status = "If this address is known to the site, a code was sent to it; it is valid for 15 minutes." });
+        return Results.Accepted(value: new { status = "If this address is known to the site, a code was sent to it; the mail says how long it is valid." });
     }
 
     private static async Task<IResult> Confirm(ConfirmRequest request, IClusterClient grains)
@@ -93,7 +94,8 @@ public static class SelfServiceEndpoints
         if (!EmailAddress.LooksValid(email?.Trim())) return (null, ProblemMapping.Problem(ErrorCodes.InvalidRequest, "email is not an email address."));
         var tenantId = await grains.GetGrain<ISiteKeyGrain>(siteKey).GetTenantId();
         if (tenantId is null) return (null, ProblemMapping.Problem(ErrorCodes.InvalidSiteKey, "Unknown site key."));
-        return (EmailKeys.Scoped(tenantId, email!), null);
+        // The index key is an HMAC under a secret only silos hold; the silo computes it.
+        return (await grains.GetGrain<IEmailIndexGrain>(tenantId).Locate(email!.Trim()), null);
     }
 
     /// <summary>The tenant, the pseudonymous actor and the visitors of a valid self-service bearer token.</summary>

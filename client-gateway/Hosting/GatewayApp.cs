@@ -13,6 +13,7 @@ using ChatCluster.Gateway.Geo;
 using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using ChatCluster.Gateway.Operations;
+using ChatCluster.Silo.Hosting.Mail;
 using ChatCluster.Silo.Hosting.Operations;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -50,7 +51,8 @@ public static class GatewayApp
         builder.Services.AddSingleton(LoadCountries(gateway));
         builder.Services.AddSingleton<ChatServices>();
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName);
+        // The embedded silo's mail counters too; in Client mode nothing publishes on that meter.
+        builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName, MailMetrics.MeterName);
         builder.Services.AddHostedService<GatewayDrain>();
         if (gateway.Mode == ClusterMode.Embedded && demo.Enabled)
         {

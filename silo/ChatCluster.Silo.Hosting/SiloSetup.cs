@@ -51,13 +51,15 @@ public static class SiloSetup
     }
 
     /// <summary>
-    /// What the grains need whatever the storage: streams and the retention engine. Test clusters call
+    /// What the grains need whatever the storage: streams, the retention engine, the self-service limits and the email index key. Test clusters call
     /// this after choosing their providers, so they run the grains exactly as a real silo does.
     /// </summary>
     public static ISiloBuilder AddChatClusterGrainServices(this ISiloBuilder silo, ChatSiloOptions options, IConfiguration configuration)
     {
         silo.AddChatStreams(options);
         silo.AddChatRetention(configuration);
+        silo.AddChatSelfService(configuration);
+        silo.AddChatEmailIndexKey(configuration, required: options.Storage == StorageKind.Postgres);
         return silo;
     }
 

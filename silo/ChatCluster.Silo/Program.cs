@@ -1,5 +1,6 @@
 using ChatCluster.Silo;
 using ChatCluster.Silo.Hosting;
+using ChatCluster.Silo.Hosting.Mail;
 using ChatCluster.Silo.Hosting.Operations;
 
 // A standalone ChatCluster silo. Cluster mode (PostgreSQL membership, several silos) is configured
@@ -11,7 +12,7 @@ if (args.Length > 0 && args[0] == MigrateCommand.Name) return await MigrateComma
 if (args.Length > 0 && args[0] == ReencryptCommand.Name) return await ReencryptCommand.Run(builder.Configuration, args);
 
 builder.UseOrleans(silo => silo.AddChatClusterSilo(builder.Configuration));
-builder.Services.AddChatClusterMetrics("chatcluster-silo");
+builder.Services.AddChatClusterMetrics("chatcluster-silo", MailMetrics.MeterName);
 
 var app = builder.Build();
 app.MapSiloHealth();

@@ -1,6 +1,7 @@
 using ChatCluster.Conversations;
 using ChatCluster.Grains;
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Privacy;
 using ChatCluster.Silo.Hosting;
 using ChatCluster.Tenants;
@@ -35,12 +36,21 @@ public sealed class RetentionCluster : IAsyncLifetime
 
     public IServiceProvider Silo => Cluster.Silos[0].ServiceProvider;
 
+    /// <summary>The silo's email index key (random for this in-memory silo), to find an address's index record.</summary>
+    public EmailIndexKey EmailIndex => Silo.GetRequiredService<EmailIndexKey>();
+
     public async Task InitializeAsync()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ChatCluster:Retention:MinimumPeriod"] = "00:00:01",
             ["ChatCluster:Retention:CheckInterval"] = "00:00:01",
+            // Self-service limits other than the defaults, so tests show the configured values are the ones enforced.
+            ["ChatCluster:SelfService:CodeLifetime"] = "00:10:00",
+            ["ChatCluster:SelfService:MaxAttempts"] = "3",
+            ["ChatCluster:SelfService:MaxCodeRequests"] = "4",
+            ["ChatCluster:SelfService:RateWindow"] = "00:30:00",
+            ["ChatCluster:SelfService:TokenLifetime"] = "00:05:00",
         }).Build();
         var time = Time;
         var mail = Mail;

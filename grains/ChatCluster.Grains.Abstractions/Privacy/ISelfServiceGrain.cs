@@ -1,11 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace ChatCluster.Privacy;
 
 /// <summary>
-/// Self-service rights (R5) for one email address of one tenant, keyed by <see cref="EmailKeys.Scoped"/>: the tenant
-/// id and a salted hash of the lower-cased address, never the address itself. It is the tenant's email index (which
+/// Self-service rights (R5) for one email address of one tenant, keyed by <see cref="IEmailIndexGrain.Locate"/>: the
+/// tenant id and a keyed hash of the lower-cased address, never the address itself. It is the tenant's email index (which
 /// visitors gave this address) and holds the one-time code and the short-lived token that prove control of the address.
 /// </summary>
 public interface ISelfServiceGrain : IGrainWithStringKey
@@ -31,39 +28,12 @@ public interface ISelfServiceGrain : IGrainWithStringKey
 [GenerateSerializer, Immutable]
 public sealed record SelfServiceToken([property: Id(0)] string Secret, [property: Id(1)] DateTimeOffset ExpiresAt);
 
-/// <summary>Where an email address is filed: a salted SHA-256 of the lower-cased, trimmed address, as a local id.</summary>
-public static class EmailKeys
+/// <summary>
+/// A tenant's way from an email address to its <see cref="ISelfServiceGrain"/> (keyed by tenant id). The address is
+/// hashed with a secret key that only silos hold, so a gateway asks here instead of hashing itself.
+/// </summary>
+public interface IEmailIndexGrain : IGrainWithStringKey
 {
-    /// <summary>
-    /// Fixed salt, combined with the tenant id, so the same address gives unrelated keys in different tenants and a
-    /// precomputed table of plain SHA-256 email hashes does not apply.
-    /// </summary>
-    private const string Salt = "chatcluster/self-service/email-index/v1";
-
-    public static string LocalId(string tenantId, string email)
-    {
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes($"{Salt}\n{tenantId}\n{email.Trim().ToLowerInvariant()}"));
-        return "e_" + Base32(digest.AsSpan(0, 25));
-    }
-
-    public static string Scoped(string tenantId, string email) => GrainKeys.Scoped(tenantId, LocalId(tenantId, email));
-
-    private static string Base32(ReadOnlySpan<byte> bytes)
-    {
-        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-        var text = new StringBuilder();
-        int buffer = 0, bits = 0;
-        foreach (var b in bytes)
-        {
-            buffer = (buffer << 8) | b;
-            bits += 8;
-            while (bits >= 5)
-            {
-                text.Append(alphabet[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
-            }
-        }
-        if (bits > 0) text.Append(alphabet[(buffer << (5 - bits)) & 31]);
-        return text.ToString();
-    }
+    /// <summary>The <see cref="ISelfServiceGrain"/> key of <paramref name="email"/> in this tenant; <c>invalid_request</c> for a non-address.</summary>
+    Task<string> Locate(string email);
 }

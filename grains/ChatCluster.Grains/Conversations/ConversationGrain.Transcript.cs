@@ -15,7 +15,9 @@ public sealed partial class ConversationGrain
 
     /// <summary>
     /// Awaited inside the close so that an erasure right after it (the next turn of this grain) finds the copy to
-    /// delete; a failing mail server is logged and does not fail the close.
+    /// delete; a failing mail server is logged and does not fail the close (the close is already stored). The log
+    /// line carries the reason but never the exception's own text: mail servers echo the recipient's address in it.
+    /// The transcript is not retried; the silo counts the failure (MailMetrics) so operators can alert on it.
     /// </summary>
     private async Task MailTranscript()
     {
@@ -25,9 +27,13 @@ public sealed partial class ConversationGrain
         {
             await mail.Send(transcript);
         }
+        catch (MailDeliveryException ex)
+        {
+            logger.LogWarning("The transcript of conversation {Conversation} was not mailed: {Reason} (transient: {Transient})", key, ex.Message, ex.Transient);
+        }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Mailing the transcript of conversation {Conversation} failed", key);
+            logger.LogWarning("The transcript of conversation {Conversation} was not mailed: {ErrorType}", key, ex.GetType().FullName);
         }
     }
 

@@ -4,25 +4,27 @@ using System.Text;
 using ChatCluster.Grains.Mail;
 using ChatCluster.Privacy;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatCluster.Grains.Privacy;
 
 /// <summary>
-/// One tenant's email address, by salted hash (R5 self-service): the visitors who gave it, the one-time code mailed to
-/// it and the token its owner gets for the code. Codes and tokens are stored hashed; the address itself is never stored.
+/// One tenant's email address, by keyed hash (R5 self-service): the visitors who gave it, the one-time code mailed to
+/// it, the token its owner gets for the code, and when codes were asked for. Codes and tokens are stored hashed; the
+/// address itself is never stored. The limits come from <see cref="SelfServiceOptions"/>.
 /// </summary>
 public sealed class SelfServiceGrain(
     [PersistentState("self-service", StorageNames.Chat)] IPersistentState<SelfServiceState> state,
-    TimeProvider time) : Grain, ISelfServiceGrain
+    IOptions<SelfServiceOptions> options,
+    EmailIndexKey emailIndex,
+    TimeProvider time,
+    ILogger<SelfServiceGrain> logger) : Grain, ISelfServiceGrain, IRemindable
 {
-    public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(15);
-    public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(15);
-    public static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(15);
-    public const int MaxCodeRequests = 3;
-    public const int MaxAttempts = 5;
+    /// <summary>Clears the request times of an address no visitor gave, once its window has passed.</summary>
+    public const string RateWindowReminder = "self-service-rate-window";
 
-    /// <summary>Requests in the current window; kept in memory only, so an unknown address leaves no row behind.</summary>
-    private readonly List<DateTimeOffset> requests = [];
+    private readonly SelfServiceOptions limits = options.Value;
 
     private (string TenantId, string LocalId) Key => GrainKeys.Split(this.GetPrimaryKeyString());
 
@@ -46,31 +48,62 @@ public sealed class SelfServiceGrain(
         await state.WriteStateAsync();
     }
 
+    /// <summary>
+    /// The request times are stored, so a deactivation or a silo restart does not reset the limit. For an address no
+    /// visitor gave, they are all the row holds, and a reminder deletes it when the window has passed.
+    /// </summary>
     public async Task RequestCode(string email)
     {
         email = email?.Trim() ?? "";
         if (!EmailAddress.LooksValid(email)) throw ChatRuleException.Invalid("email is not an email address.");
-        if (EmailKeys.LocalId(Key.TenantId, email) != Key.LocalId) throw ChatRuleException.Invalid("The address does not belong to this key.");
+        if (emailIndex.LocalId(Key.TenantId, email) != Key.LocalId) throw ChatRuleException.Invalid("The address does not belong to this key.");
         var now = time.GetUtcNow();
-        requests.RemoveAll(at => at <= now - RateWindow);
-        if (requests.Count >= MaxCodeRequests)
-            throw new ChatRuleException(ErrorCodes.RateLimited, $"At most {MaxCodeRequests} codes per address every {RateWindow.TotalMinutes:0} minutes; try again later.");
+        var requests = state.State.CodeRequests;
+        requests.RemoveAll(at => at <= now - limits.RateWindow);
+        if (requests.Count >= limits.MaxCodeRequests)
+            throw new ChatRuleException(ErrorCodes.RateLimited,
+                $"At most {limits.MaxCodeRequests} codes per address every {SelfServiceOptions.Describe(limits.RateWindow)}; try again later.");
         requests.Add(now);
-        if (state.State.VisitorIds.Count == 0) return;
+        if (state.State.VisitorIds.Count == 0)
+        {
+            await state.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(RateWindowReminder, limits.RateWindow, limits.RateWindow);
+            return;
+        }
 
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         state.State.CodeHash = Hash(code);
-        state.State.CodeExpiresAt = now + CodeLifetime;
+        state.State.CodeExpiresAt = now + limits.CodeLifetime;
         state.State.Attempts = 0;
         await state.WriteStateAsync();
         var mail = ServiceProvider.GetService<IMailSender>();
-        if (mail is not null) await mail.Send(CodeMail(email, code));
+        try
+        {
+            if (mail is not null) await mail.Send(CodeMail(email, code));
+        }
+        catch (MailDeliveryException ex)
+        {
+            // Answering with an error here would tell the caller the address is known; the visitor simply asks again.
+            logger.LogWarning("A verification code was not mailed: {Reason}", ex.Message);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RateWindowReminder) return;
+        var now = time.GetUtcNow();
+        state.State.CodeRequests.RemoveAll(at => at <= now - limits.RateWindow);
+        if (state.State.CodeRequests.Count > 0) return; // still counting; the next tick looks again
+        if (await this.GetReminder(RateWindowReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        if (!state.RecordExists) return;
+        if (state.State.VisitorIds.Count == 0 && state.State.CodeHash is null && state.State.TokenHash is null) await state.ClearStateAsync();
+        else await state.WriteStateAsync();
     }
 
     public async Task<SelfServiceToken> Confirm(string code)
     {
         var now = time.GetUtcNow();
-        if (state.State.CodeHash is null || state.State.Attempts >= MaxAttempts)
+        if (state.State.CodeHash is null || state.State.Attempts >= limits.MaxAttempts)
             throw new ChatRuleException(ErrorCodes.InvalidCode, "The code is wrong or was used already; ask for a new one.");
         if (now >= state.State.CodeExpiresAt)
         {
@@ -81,14 +114,14 @@ public sealed class SelfServiceGrain(
         if (code is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(state.State.CodeHash), Convert.FromHexString(Hash(code.Trim()))))
         {
             state.State.Attempts++;
-            if (state.State.Attempts >= MaxAttempts) state.State.CodeHash = null;
+            if (state.State.Attempts >= limits.MaxAttempts) state.State.CodeHash = null;
             await state.WriteStateAsync();
             throw new ChatRuleException(ErrorCodes.InvalidCode, "The code is wrong or was used already; ask for a new one.");
         }
         var secret = Ids.Random(20);
         state.State.CodeHash = null;
         state.State.TokenHash = Hash(secret);
-        state.State.TokenExpiresAt = now + TokenLifetime;
+        state.State.TokenExpiresAt = now + limits.TokenLifetime;
         await state.WriteStateAsync();
         return new SelfServiceToken(secret, state.State.TokenExpiresAt);
     }
@@ -106,7 +139,7 @@ public sealed class SelfServiceGrain(
         var body = new StringBuilder();
         body.AppendLine("Hello,");
         body.AppendLine();
-        body.AppendLine(CultureInfo.InvariantCulture, $"your verification code is {code}. It is valid for {CodeLifetime.TotalMinutes:0} minutes.");
+        body.AppendLine(CultureInfo.InvariantCulture, $"your verification code is {code}. It is valid for {SelfServiceOptions.Describe(limits.CodeLifetime)}.");
         body.AppendLine("Enter it to see, download or delete the data held about you. If you did not ask for it, ignore this mail.");
         return new OutgoingMail(Key.TenantId, Key.LocalId, email, null, "Your verification code", body.ToString());
     }
@@ -123,4 +156,7 @@ public sealed class SelfServiceState
     [Id(3)] public int Attempts { get; set; }
     [Id(4)] public string? TokenHash { get; set; }
     [Id(5)] public DateTimeOffset TokenExpiresAt { get; set; }
+
+    /// <summary>When codes were asked for within the current window (the rate limit); no address, no code.</summary>
+    [Id(6)] public List<DateTimeOffset> CodeRequests { get; set; } = [];
 }

@@ -4,7 +4,7 @@ namespace ChatCluster.Grains.Visitors;
 
 /// <summary>
 /// Keeps the tenant's email index (R5 self-service) in step with this visitor's email: filed under the new address's
-/// hash when it is set or rectified, removed from the old one when it changes, is erased or expires.
+/// keyed hash when it is set or rectified, removed from the old one when it changes, is erased or expires.
 /// </summary>
 public sealed partial class VisitorGrain
 {
@@ -18,7 +18,7 @@ public sealed partial class VisitorGrain
     {
         var same = before is not null && after is not null && string.Equals(before.Trim(), after.Trim(), StringComparison.OrdinalIgnoreCase);
         if (same) return;
-        if (before is not null) await GrainFactory.GetGrain<ISelfServiceGrain>(EmailKeys.Scoped(TenantId, before)).Unindex(VisitorId);
-        if (after is not null) await GrainFactory.GetGrain<ISelfServiceGrain>(EmailKeys.Scoped(TenantId, after)).Index(VisitorId);
+        if (before is not null) await GrainFactory.GetGrain<ISelfServiceGrain>(emailIndex.Scoped(TenantId, before)).Unindex(VisitorId);
+        if (after is not null) await GrainFactory.GetGrain<ISelfServiceGrain>(emailIndex.Scoped(TenantId, after)).Index(VisitorId);
     }
 }

@@ -10,7 +10,8 @@ namespace ChatCluster.Grains.Visitors;
 public sealed partial class VisitorGrain(
     [PersistentState("visitor", StorageNames.Chat)] IPersistentState<VisitorState> state,
     TimeProvider time,
-    RetentionClock retention) : Grain, IVisitorGrain, IRemindable
+    RetentionClock retention,
+    EmailIndexKey emailIndex) : Grain, IVisitorGrain, IRemindable
 {
     public const int MaxNameLength = 100;
 

@@ -31,11 +31,22 @@ public sealed class MailOptions
         if (SweepInterval < TimeSpan.FromSeconds(1)) yield return $"{Section}:SweepInterval must be at least one second.";
         if (string.IsNullOrWhiteSpace(OutboxPath)) yield return $"{Section}:OutboxPath must not be empty.";
         if (Smtp.Host is { Length: > 0 } && Smtp.Port is <= 0 or > 65535) yield return $"{Section}:Smtp:Port must be a TCP port.";
+        if (Smtp.Host is { Length: > 0 } && !SmtpOptions.SecurityModes.Contains(Smtp.Security))
+            yield return $"{SmtpOptions.Section}:Security is '{Smtp.Security}'; use one of {string.Join(", ", SmtpOptions.SecurityModes)}.";
+        if (Smtp.Timeout < TimeSpan.FromSeconds(1) || Smtp.Timeout > SmtpOptions.MaximumTimeout)
+            yield return $"{SmtpOptions.Section}:Timeout must be between 1 second and {SmtpOptions.MaximumTimeout.TotalSeconds:0} seconds: closing a conversation waits for the mail, and Orleans gives up on a call after 30 seconds.";
     }
 }
 
 public sealed class SmtpOptions
 {
+    public const string Section = MailOptions.Section + ":Smtp";
+
+    public static readonly IReadOnlyList<string> SecurityModes = ["Auto", "StartTls", "SslOnConnect", "None"];
+
+    /// <summary>Below Orleans' 30-second call timeout, so a hung mail server cannot time out the close that waits for it.</summary>
+    public static readonly TimeSpan MaximumTimeout = TimeSpan.FromSeconds(25);
+
     public string? Host { get; set; }
 
     public int Port { get; set; } = 587;
@@ -46,4 +57,7 @@ public sealed class SmtpOptions
     public string? Username { get; set; }
 
     public string? Password { get; set; }
+
+    /// <summary>The longest a whole send (connect, login, message, quit) may take before it counts as failed.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 }

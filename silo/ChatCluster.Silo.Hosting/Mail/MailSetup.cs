@@ -25,14 +25,17 @@ public static class MailSetup
         if (problems.Count > 0) throw new OptionsValidationException(MailOptions.Section, typeof(MailOptions), problems);
 
         silo.Services.AddSingleton(options);
+        silo.Services.AddMetrics();
+        silo.Services.AddSingleton<MailMetrics>();
         if (options.Smtp.Host is { Length: > 0 })
         {
-            silo.Services.AddSingleton<IMailSender, SmtpMailSender>();
+            silo.Services.AddSingleton<SmtpMailSender>();
+            silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<SmtpMailSender>(), sp.GetRequiredService<MailMetrics>()));
         }
         else
         {
             silo.Services.AddSingleton<OutboxMailSender>();
-            silo.Services.AddSingleton<IMailSender>(sp => sp.GetRequiredService<OutboxMailSender>());
+            silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<OutboxMailSender>(), sp.GetRequiredService<MailMetrics>()));
             silo.Services.AddHostedService<OutboxSweeper>();
         }
         return silo;

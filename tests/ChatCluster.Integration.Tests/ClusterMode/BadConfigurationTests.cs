@@ -21,6 +21,7 @@ public sealed class BadConfigurationTests : IClassFixture<PostgresFixture>
         ["ChatCluster:Silo:ClusterId"] = "bad-config-" + Guid.NewGuid().ToString("N")[..6],
         ["ChatCluster:Postgres:ConnectionString"] = connectionString,
         ["ChatCluster:Encryption:Keys:k1"] = Convert.ToBase64String(new byte[32]),
+        ["ChatCluster:Privacy:EmailIndexKey"] = Convert.ToBase64String(new byte[32]),
         ["Logging:LogLevel:Default"] = "None",
     };
 

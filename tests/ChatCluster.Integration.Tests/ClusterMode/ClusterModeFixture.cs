@@ -31,6 +31,7 @@ public sealed class ClusterModeFixture : IAsyncLifetime
     private readonly string clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly string encryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly string emailIndexKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly List<IHost> silos = [];
 
     public RedisServer Redis { get; } = new();
@@ -75,6 +76,7 @@ public sealed class ClusterModeFixture : IAsyncLifetime
         ["ChatCluster:Silo:ServiceId"] = clusterId,
         ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
         ["ChatCluster:Encryption:Keys:k1"] = encryptionKey,
+        ["ChatCluster:Privacy:EmailIndexKey"] = emailIndexKey,
         ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
         ["Logging:LogLevel:Default"] = "Warning",
     };

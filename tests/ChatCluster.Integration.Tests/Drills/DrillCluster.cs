@@ -29,6 +29,9 @@ public sealed class DrillCluster : IAsyncDisposable
     /// <summary>The drill cluster's one encryption key (base64 of 32 random bytes).</summary>
     public string EncryptionKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Every silo files email addresses under the same keyed hash (R5 email index).</summary>
+    public string EmailIndexKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private DrillCluster(Dictionary<string, string> siloSettings) => this.siloSettings = siloSettings;
 
     public string ConnectionString => postgres.ConnectionString;
@@ -58,6 +61,7 @@ public sealed class DrillCluster : IAsyncDisposable
                 // Every silo of one cluster shares the key ring: personal data is sealed before PostgreSQL (S1).
                 ["ChatCluster:Encryption:Keys:k1"] = EncryptionKey,
                 ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
+                ["ChatCluster:Privacy:EmailIndexKey"] = EmailIndexKey,
             };
             var silo = SiloProcess.Start(settings);
             Silos.Add(silo);

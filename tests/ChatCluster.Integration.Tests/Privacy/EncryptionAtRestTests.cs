@@ -86,6 +86,7 @@ public sealed class EncryptionConfigurationTests(PostgresFixture postgres) : ICl
             ["ChatCluster:Silo:AdvertisedAddress"] = "127.0.0.1",
             ["ChatCluster:Silo:ClusterId"] = "enc-config-" + Guid.NewGuid().ToString("N")[..6],
             ["ChatCluster:Postgres:ConnectionString"] = postgres.ConnectionString,
+            ["ChatCluster:Privacy:EmailIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Logging:LogLevel:Default"] = "None",
         };
         foreach (var (key, value) in encryption) settings[key] = value;
@@ -114,5 +115,13 @@ public sealed class EncryptionConfigurationTests(PostgresFixture postgres) : ICl
         var unknownActive = await Assert.ThrowsAsync<OptionsValidationException>(() => ClusterModeFixture.StartSilo(
             Silo(("ChatCluster:Encryption:Keys:k1", Convert.ToBase64String(new byte[32])), ("ChatCluster:Encryption:ActiveKeyId", "k9"))));
         Assert.Contains("ChatCluster:Encryption:ActiveKeyId", unknownActive.Message);
+    }
+
+    [Fact]
+    public async Task A_postgres_silo_without_an_email_index_key_names_the_setting()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => ClusterModeFixture.StartSilo(
+            Silo(("ChatCluster:Encryption:Keys:k1", Convert.ToBase64String(new byte[32])), ("ChatCluster:Privacy:EmailIndexKey", null))));
+        Assert.Contains("ChatCluster:Privacy:EmailIndexKey is required", ex.Message);
     }
 }

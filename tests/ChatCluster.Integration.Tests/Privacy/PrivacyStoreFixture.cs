@@ -88,8 +88,12 @@ public class PrivacyStoreFixture : IAsyncLifetime
         ["ChatCluster:Mail:OutboxPath"] = OutboxPath,
         ["ChatCluster:Encryption:Keys:k1"] = FirstKey,
         ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
+        ["ChatCluster:Privacy:EmailIndexKey"] = EmailIndexKey,
         ["Logging:LogLevel:Default"] = "Warning",
     };
+
+    /// <summary>The secret of the email index's keyed hash; kept across silo restarts like the key ring.</summary>
+    public string EmailIndexKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>The key the silo seals personal data with at first (key id <c>k1</c>).</summary>
     public string FirstKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
