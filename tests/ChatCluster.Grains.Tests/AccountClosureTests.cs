@@ -37,6 +37,10 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
             "fake", null, false, 10, new Dictionary<string, int>(), AiOutcomes.Ok, 1, true));
         var inbox = cluster.Grains.GetGrain<ITenantInboxGrain>(tenantId);
         await RetentionCluster.Eventually(async () => (await cluster.StoredState<TenantInboxState>(inbox, "inbox")).Exists, "the inbox listed the chat");
+        // A code asked for an address no visitor gave: only request times are stored, and no visitor leads to them.
+        var stranger = cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenantId, "stranger@example.org"));
+        await stranger.RequestCode("stranger@example.org");
+        Assert.True((await cluster.StoredState<SelfServiceState>(stranger, "self-service")).Exists);
 
         var closure = await tenant.Close(AuditEntry.Agent("a_owner"));
         Assert.Equal(cluster.Time.GetUtcNow() + Grace, closure.PurgeAt);
@@ -61,6 +65,7 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.False((await cluster.StoredState<DailyStatsState>(cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, day)), "stats")).Exists);
         Assert.False((await cluster.StoredState<AuditLogState>(cluster.Grains.GetGrain<IAuditLogGrain>(DayKeys.For(tenantId, day)), "audit")).Exists);
         Assert.False((await cluster.StoredState<SelfServiceState>(cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenantId, Chat.Email)), "self-service")).Exists);
+        Assert.False((await cluster.StoredState<SelfServiceState>(stranger, "self-service")).Exists);
         Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenantId);
         Assert.False((await cluster.StoredState<AgentRoutingState>(routing, "routing")).Exists);
         Assert.False((await cluster.StoredState<TenantAiSettingsState>(ai, "ai")).Exists);

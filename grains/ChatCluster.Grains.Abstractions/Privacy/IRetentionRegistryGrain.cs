@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 namespace ChatCluster.Privacy;
 
 /// <summary>
-/// Which conversations and visitors of a tenant still hold personal data. Keyed by tenant id. It exists so a
+/// Which conversations and visitors of a tenant still hold personal data (and which self-service records exist). Keyed by tenant id. It exists so a
 /// policy change or a tenant hold reaches existing data at once; each holder's own reminder re-reads the
 /// tenant's rules too, so a lost registration only delays a change to the holder's next check.
 /// </summary>
@@ -33,6 +33,12 @@ public enum RetainedKind
 {
     Conversation = 0,
     Visitor = 1,
+
+    /// <summary>
+    /// A self-service record of an email address (keyed hash, request times, hashed code): no retention rules of its
+    /// own, listed so account closure (R3) can reach records no visitor points to any more.
+    /// </summary>
+    SelfServiceRecord = 2,
 }
 
 /// <summary>A holder of personal data, by kind and local id (the tenant is the registry's key).</summary>

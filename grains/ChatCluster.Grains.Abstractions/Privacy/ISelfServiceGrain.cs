@@ -23,6 +23,9 @@ public interface ISelfServiceGrain : IGrainWithStringKey
 
     /// <summary>The visitors the token's holder may act for; <c>invalid_token</c> for a wrong or expired token.</summary>
     Task<IReadOnlyList<string>> Authorize(string tokenSecret);
+
+    /// <summary>Deletes the record, its reminder and any mailed code at once; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 [GenerateSerializer, Immutable]

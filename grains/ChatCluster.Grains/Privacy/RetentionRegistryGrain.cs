@@ -60,6 +60,7 @@ public sealed class RetentionRegistryGrain(
     [
         .. state.State.Conversations.Select(id => new RetainedSubject(RetainedKind.Conversation, id)),
         .. state.State.Visitors.Select(id => new RetainedSubject(RetainedKind.Visitor, id)),
+        .. state.State.SelfServiceRecords.Select(id => new RetainedSubject(RetainedKind.SelfServiceRecord, id)),
     ]);
 
     public Task Clear() => state.ClearStateAsync();
@@ -70,7 +71,12 @@ public sealed class RetentionRegistryGrain(
         ? GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, subject.LocalId))
         : GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(TenantId, subject.LocalId));
 
-    private HashSet<string> Set(RetainedKind kind) => kind == RetainedKind.Conversation ? state.State.Conversations : state.State.Visitors;
+    private HashSet<string> Set(RetainedKind kind) => kind switch
+    {
+        RetainedKind.Conversation => state.State.Conversations,
+        RetainedKind.Visitor => state.State.Visitors,
+        _ => state.State.SelfServiceRecords,
+    };
 }
 
 [GenerateSerializer]
@@ -78,4 +84,7 @@ public sealed class RetentionRegistryState
 {
     [Id(0)] public HashSet<string> Conversations { get; set; } = new(StringComparer.Ordinal);
     [Id(1)] public HashSet<string> Visitors { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Local ids (<c>e_…</c>) of the tenant's stored self-service records; retention rules do not apply to them.</summary>
+    [Id(2)] public HashSet<string> SelfServiceRecords { get; set; } = new(StringComparer.Ordinal);
 }

@@ -33,6 +33,7 @@ public sealed class SelfServiceGrain(
         if (state.State.VisitorIds.Contains(visitorId)) return;
         state.State.VisitorIds.Add(visitorId);
         await state.WriteStateAsync();
+        Listed();
     }
 
     public async Task Unindex(string visitorId)
@@ -41,8 +42,7 @@ public sealed class SelfServiceGrain(
         if (state.State.VisitorIds.Count == 0)
         {
             // Nothing is held about the address any more: forget the code, the token and the mailed code too.
-            await state.ClearStateAsync();
-            if (ServiceProvider.GetService<IMailSender>() is { } mail) await mail.Purge(Key.TenantId, Key.LocalId);
+            await Forget();
             return;
         }
         await state.WriteStateAsync();
@@ -67,6 +67,7 @@ public sealed class SelfServiceGrain(
         if (state.State.VisitorIds.Count == 0)
         {
             await state.WriteStateAsync();
+            Listed();
             await this.RegisterOrUpdateReminder(RateWindowReminder, limits.RateWindow, limits.RateWindow);
             return;
         }
@@ -96,9 +97,26 @@ public sealed class SelfServiceGrain(
         if (state.State.CodeRequests.Count > 0) return; // still counting; the next tick looks again
         if (await this.GetReminder(RateWindowReminder) is { } reminder) await this.UnregisterReminder(reminder);
         if (!state.RecordExists) return;
-        if (state.State.VisitorIds.Count == 0 && state.State.CodeHash is null && state.State.TokenHash is null) await state.ClearStateAsync();
+        if (state.State.VisitorIds.Count == 0 && state.State.CodeHash is null && state.State.TokenHash is null) await Forget();
         else await state.WriteStateAsync();
     }
+
+    public Task Purge() => Forget();
+
+    /// <summary>Deletes the row, the rate-window reminder and any mailed code, and takes the record off the tenant's list.</summary>
+    private async Task Forget()
+    {
+        if (await this.GetReminder(RateWindowReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        if (state.RecordExists) await state.ClearStateAsync();
+        else state.State = new SelfServiceState();
+        if (ServiceProvider.GetService<IMailSender>() is { } mail) await mail.Purge(Key.TenantId, Key.LocalId);
+        _ = Registry.Remove(new RetainedSubject(RetainedKind.SelfServiceRecord, Key.LocalId));
+    }
+
+    /// <summary>On the tenant's list from the first write, so account closure finds records no visitor points to.</summary>
+    private void Listed() => _ = Registry.Add(new RetainedSubject(RetainedKind.SelfServiceRecord, Key.LocalId));
+
+    private IRetentionRegistryGrain Registry => GrainFactory.GetGrain<IRetentionRegistryGrain>(Key.TenantId);
 
     public async Task<SelfServiceToken> Confirm(string code)
     {

@@ -93,10 +93,14 @@ public sealed partial class TenantGrain : IRemindable
                     // expired meanwhile
                 }
             }
-            else await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Erase(actor);
+            else if (subject.Kind == RetainedKind.Conversation)
+                await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Erase(actor);
         }
         foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.Visitor))
             await GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).DropTombstone();
+        // Self-service records of addresses no visitor gave (only request times) are not reached by the erasures.
+        foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.SelfServiceRecord))
+            await GrainFactory.GetGrain<ISelfServiceGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Purge();
         foreach (var agentId in state.State.Agents.Keys)
             await GrainFactory.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();
         await registry.Clear();
