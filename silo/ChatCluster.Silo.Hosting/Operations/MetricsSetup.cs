@@ -1,5 +1,9 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -33,7 +37,33 @@ public static class MetricsSetup
         return services;
     }
 
-    /// <summary>Maps the scrape endpoint. Metrics carry no personal data (counts and timings only).</summary>
-    public static IEndpointConventionBuilder MapChatClusterMetrics(this IEndpointRouteBuilder app) =>
-        app.MapPrometheusScrapingEndpoint(ScrapePath);
+    /// <summary>A secret the scraper sends as <c>Authorization: Bearer …</c>; without it <c>/metrics</c> is open.</summary>
+    public const string ScrapeTokenKey = "ChatCluster:Metrics:ScrapeToken";
+
+    /// <summary>
+    /// Maps the scrape endpoint. Metrics carry no personal data (counts and timings only), but they show load and
+    /// team activity; with <see cref="ScrapeTokenKey"/> set, only a scraper presenting it gets them.
+    /// </summary>
+    public static IEndpointConventionBuilder MapChatClusterMetrics(this IEndpointRouteBuilder app)
+    {
+        var token = app.ServiceProvider.GetRequiredService<IConfiguration>()[ScrapeTokenKey];
+        if (string.IsNullOrEmpty(token)) return app.MapPrometheusScrapingEndpoint(ScrapePath);
+        var expected = Encoding.UTF8.GetBytes("Bearer " + token);
+        return app.MapPrometheusScrapingEndpoint(ScrapePath, meterProvider: null, optionsName: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+        {
+            var given = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
+            if (CryptographicOperations.FixedTimeEquals(given, expected))
+            {
+                await next(context);
+                return;
+            }
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Results.Problem(
+                title: "Not authenticated",
+                detail: $"Send the scrape token ({ScrapeTokenKey}) as 'Authorization: Bearer <token>'.",
+                statusCode: StatusCodes.Status401Unauthorized,
+                extensions: new Dictionary<string, object?> { ["code"] = "not_authenticated" }).ExecuteAsync(context);
+        }));
+    }
 }
