@@ -62,7 +62,9 @@ public sealed class OperatorEndpointsTests(OperatorCluster operated) : IClassFix
 
         var metrics = await Scrape(gateway.Http, new Uri(gateway.BaseUri, "metrics"),
             m => Value(m, "chatcluster_gateway_messages_accepted_total") >= 3 && Value(m, "chatcluster_gateway_delivery_latency_milliseconds_count") >= 3);
-        Assert.Equal(3, Value(metrics, "chatcluster_gateway_messages_accepted_total"));
+        // At least: the meter is process-wide, and other test classes' gateways in this test process count into it too.
+        // (One gateway per process in production; that a resend is no new message is tested on the grain.)
+        Assert.True(Value(metrics, "chatcluster_gateway_messages_accepted_total") >= 3, metrics);
         Assert.True(Value(metrics, "chatcluster_gateway_connections") >= 2, metrics);
         var delivered = Value(metrics, "chatcluster_gateway_delivery_latency_milliseconds_count");
         var latency = Value(metrics, "chatcluster_gateway_delivery_latency_milliseconds_sum") / delivered;
