@@ -81,22 +81,33 @@ public sealed class ClusterModeFixture : IAsyncLifetime
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public Dictionary<string, string?> GatewaySettings() => new()
+    public Dictionary<string, string?> GatewaySettings() => ClientGatewaySettings(clusterId, ConnectionString, signingKey, Redis.ConnectionString);
+
+    /// <summary>
+    /// A gateway in Client mode of the test cluster <paramref name="clusterId"/>: operator key, signing key, the
+    /// cluster's PostgreSQL, and (when given) Redis presence with short heartbeats.
+    /// </summary>
+    public static Dictionary<string, string?> ClientGatewaySettings(string clusterId, string connectionString, string signingKey, string? redis)
     {
-        ["urls"] = "http://127.0.0.1:0",
-        ["ChatCluster:Gateway:Mode"] = "Client",
-        ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
-        ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
-        ["ChatCluster:Auth:SigningKey"] = signingKey,
-        ["ChatCluster:Silo:ClusterId"] = clusterId,
-        ["ChatCluster:Silo:ServiceId"] = clusterId,
-        ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
-        ["ChatCluster:Redis:ConnectionString"] = Redis.ConnectionString,
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["ChatCluster:Gateway:Mode"] = "Client",
+            ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
+            ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
+            ["ChatCluster:Auth:SigningKey"] = signingKey,
+            ["ChatCluster:Silo:ClusterId"] = clusterId,
+            ["ChatCluster:Silo:ServiceId"] = clusterId,
+            ["ChatCluster:Postgres:ConnectionString"] = connectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (redis is null) return settings;
+        settings["ChatCluster:Redis:ConnectionString"] = redis;
         // Shorter than production so the tests need not wait 20 s for a heartbeat round.
-        ["ChatCluster:Redis:HeartbeatInterval"] = "00:00:01",
-        ["ChatCluster:Redis:PresenceTtl"] = "00:00:04",
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
+        settings["ChatCluster:Redis:HeartbeatInterval"] = "00:00:01";
+        settings["ChatCluster:Redis:PresenceTtl"] = "00:00:04";
+        return settings;
+    }
 
     public static async Task<IHost> StartSilo(Dictionary<string, string?> settings)
     {

@@ -92,18 +92,7 @@ public sealed class DrillCluster : IAsyncDisposable
 
     public async Task<RunningGateway> StartGateway(string? redis = null)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["ChatCluster:Gateway:Mode"] = "Client",
-            ["ChatCluster:Gateway:OperatorKey"] = ClusterModeFixture.OperatorKey,
-            ["ChatCluster:Auth:SigningKey"] = signingKey,
-            ["ChatCluster:Silo:ClusterId"] = clusterId,
-            ["ChatCluster:Silo:ServiceId"] = clusterId,
-            ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        if (redis is not null) settings["ChatCluster:Redis:ConnectionString"] = redis;
+        var settings = ClusterModeFixture.ClientGatewaySettings(clusterId, ConnectionString, signingKey, redis);
         var app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
         var gateway = new RunningGateway(app);

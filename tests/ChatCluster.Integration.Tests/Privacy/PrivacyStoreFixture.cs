@@ -98,21 +98,8 @@ public class PrivacyStoreFixture : IAsyncLifetime
     /// <summary>The key the silo seals personal data with at first (key id <c>k1</c>).</summary>
     public string FirstKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    private Dictionary<string, string?> GatewaySettings() => new()
-    {
-        ["urls"] = "http://127.0.0.1:0",
-        ["ChatCluster:Gateway:Mode"] = "Client",
-        ["ChatCluster:Gateway:OperatorKey"] = ClusterModeFixture.OperatorKey,
-        ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
-        ["ChatCluster:Auth:SigningKey"] = signingKey,
-        ["ChatCluster:Silo:ClusterId"] = clusterId,
-        ["ChatCluster:Silo:ServiceId"] = clusterId,
-        ["ChatCluster:Postgres:ConnectionString"] = ConnectionString,
-        ["ChatCluster:Redis:ConnectionString"] = Redis.ConnectionString,
-        ["ChatCluster:Redis:HeartbeatInterval"] = "00:00:01",
-        ["ChatCluster:Redis:PresenceTtl"] = "00:00:04",
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
+    private Dictionary<string, string?> GatewaySettings() =>
+        ClusterModeFixture.ClientGatewaySettings(clusterId, ConnectionString, signingKey, Redis.ConnectionString);
 
     /// <summary>A new tenant with an owner; returns its id, site key and the owner's bearer token.</summary>
     public async Task<(string TenantId, string SiteKey, string OwnerToken)> NewTenant()
