@@ -52,20 +52,27 @@ public sealed class LoginThrottle : IDisposable
                 return (wait, "Too many login attempts from your address");
             }
         }
-        if (accounts.TryGetValue(Key(tenantId, email), out var failures) && failures.LockedFor(time.GetUtcNow(), options) is { } locked)
+        if (Key(tenantId, email) is { } key && accounts.TryGetValue(key, out var failures) && failures.LockedFor(time.GetUtcNow(), options) is { } locked)
             return (locked, "Too many failed logins for this account");
         return null;
     }
 
     public void Failed(string tenantId, string email)
     {
+        if (Key(tenantId, email) is not { } key) return;
         var now = time.GetUtcNow();
         if (accounts.Count >= MaxTrackedAccounts) Prune(now);
-        accounts.AddOrUpdate(Key(tenantId, email), _ => new Failures(1, now),
+        accounts.AddOrUpdate(key, _ => new Failures(1, now),
             (_, before) => now - before.Last > options.LoginLockout ? new Failures(1, now) : new Failures(before.Count + 1, now));
     }
 
-    public void Succeeded(string tenantId, string email) => accounts.TryRemove(Key(tenantId, email), out _);
+    public void Succeeded(string tenantId, string email)
+    {
+        if (Key(tenantId, email) is { } key) accounts.TryRemove(key, out _);
+    }
+
+    /// <summary>Accounts with failures on record now; for tests and diagnostics.</summary>
+    public int TrackedAccounts => accounts.Count;
 
     public void Dispose() => perAddress.Dispose();
 
@@ -77,7 +84,14 @@ public sealed class LoginThrottle : IDisposable
         }
     }
 
-    private static string Key(string tenantId, string email) => tenantId + "\n" + email.Trim().ToLowerInvariant();
+    /// <summary>
+    /// Only names that could be an account are tracked (a tenant id, an address of at most 254 characters): a
+    /// megabyte of "email" costs its sender a failed login and the address budget, not this table's memory.
+    /// </summary>
+    private static string? Key(string tenantId, string email) =>
+        Ids.IsTenantId(tenantId) && email.Length <= MaxEmailLength ? tenantId + "\n" + email.Trim().ToLowerInvariant() : null;
+
+    private const int MaxEmailLength = 254;
 
     private sealed record Failures(int Count, DateTimeOffset Last)
     {

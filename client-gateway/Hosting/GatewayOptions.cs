@@ -64,8 +64,8 @@ public sealed class GatewayOptions
     public string? CountryTablePath { get; set; }
 }
 
-/// <summary>Section <c>ChatCluster:Auth</c>: signing of agent bearer tokens (JWT, HS256).</summary>
-public sealed class AuthOptions
+/// <summary>Section <c>ChatCluster:Auth</c>: signing of agent bearer tokens (JWT, HS256) and login throttling.</summary>
+public sealed class AuthOptions : IValidatableObject
 {
     public const string Section = "ChatCluster:Auth";
 
@@ -95,6 +95,16 @@ public sealed class AuthOptions
 
     /// <summary>How long a locked account refuses logins after its last failure.</summary>
     public TimeSpan LoginLockout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (TokenLifetime <= TimeSpan.Zero || TokenLifetime > TimeSpan.FromDays(30))
+            yield return new ValidationResult("must be positive and at most 30 days, e.g. 12:00:00.", [nameof(TokenLifetime)]);
+        if (EnrolmentTokenLifetime <= TimeSpan.Zero || EnrolmentTokenLifetime > TimeSpan.FromDays(1))
+            yield return new ValidationResult("must be positive and at most one day, e.g. 00:15:00.", [nameof(EnrolmentTokenLifetime)]);
+        if (LoginLockout <= TimeSpan.Zero || LoginLockout > TimeSpan.FromDays(1))
+            yield return new ValidationResult("must be positive and at most one day, e.g. 00:05:00.", [nameof(LoginLockout)]);
+    }
 }
 
 /// <summary>Section <c>ChatCluster:Demo</c>: the demo tenant seeded in embedded mode only.</summary>

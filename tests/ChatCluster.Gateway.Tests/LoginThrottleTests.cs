@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ChatCluster.Gateway.Auth;
+using ChatCluster.Gateway.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ChatCluster.Gateway.Tests;
 
@@ -57,5 +62,47 @@ public sealed class LoginThrottleTests(TightLoginLimitsFixture gateway) : IClass
         Assert.Equal(status, response.StatusCode);
         Assert.Equal(code, (string)body["code"]!);
         return body;
+    }
+}
+
+/// <summary>Bad input to the throttle: names that cannot be accounts are not tracked; nonsense limits stop the start.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class LoginThrottleInputTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task An_oversized_email_or_a_malformed_tenant_is_refused_like_a_wrong_password_and_not_remembered()
+    {
+        var throttle = gateway.Services.GetRequiredService<LoginThrottle>();
+        var before = throttle.TrackedAccounts;
+        var attempts = new (string TenantId, string Email)[]
+        {
+            ("demo", new string('a', 100_000) + "@example.com"),
+            ("NOT A TENANT/../x", "someone@example.com"),
+        };
+        foreach (var (tenantId, email) in attempts)
+        {
+            var response = await gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId, email, password = "guess" });
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("not_authenticated", (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["code"]!);
+        }
+        Assert.Equal(before, throttle.TrackedAccounts);
+
+        var tracked = await gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId = "demo", email = $"guess-{Ids.Random(6)}@demo.local", password = "guess" });
+        Assert.Equal(HttpStatusCode.Unauthorized, tracked.StatusCode);
+        Assert.Equal(before + 1, throttle.TrackedAccounts); // a plausible account is counted
+    }
+
+    [Theory]
+    [InlineData("ChatCluster:Auth:LoginAttemptsPerMinute", "0")]
+    [InlineData("ChatCluster:Auth:LoginFailuresBeforeLockout", "-1")]
+    [InlineData("ChatCluster:Auth:LoginLockout", "-00:00:01")]
+    [InlineData("ChatCluster:Auth:LoginLockout", "00:00:00")]
+    [InlineData("ChatCluster:Auth:EnrolmentTokenLifetime", "3.00:00:00")]
+    [InlineData("ChatCluster:Auth:TokenLifetime", "00:00:00")]
+    public void A_nonsense_limit_stops_the_gateway_and_names_the_setting(string setting, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0", [setting] = value })));
+        Assert.Contains(setting, ex.Message);
     }
 }
