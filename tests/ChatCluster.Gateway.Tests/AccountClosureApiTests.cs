@@ -123,6 +123,25 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
         (await gateway.Call(HttpMethod.Get, "/api/me", agent)).EnsureSuccessStatusCode();
     }
 
+    [Fact]
+    public async Task Closure_status_and_reopening_need_a_valid_token_and_reach_only_the_callers_own_tenant()
+    {
+        foreach (var token in new string?[] { null, "not-a-jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl" })
+        {
+            await (await gateway.Call(HttpMethod.Get, "/api/settings/account-closure", token)).AssertProblem(HttpStatusCode.Unauthorized, "not_authenticated");
+            await (await gateway.Call(HttpMethod.Post, "/api/settings/reopen-account", token)).AssertProblem(HttpStatusCode.Unauthorized, "not_authenticated");
+        }
+
+        var (closed, _, closedOwner) = await gateway.FreshTenant("kc");
+        var (_, _, otherOwner) = await gateway.FreshTenant("ko");
+        (await gateway.Call(HttpMethod.Post, "/api/settings/close-account", closedOwner)).EnsureSuccessStatusCode();
+
+        // Another tenant's owner reopens their own (open) account; the closed one stays closed.
+        Assert.False((bool)(await (await gateway.Call(HttpMethod.Post, "/api/settings/reopen-account", otherOwner, new { tenantId = closed })).Json())["closed"]!);
+        Assert.True((bool)(await (await gateway.Call(HttpMethod.Get, "/api/settings/account-closure", closedOwner)).Json())["closed"]!);
+        await (await gateway.Call(HttpMethod.Get, "/api/inbox", closedOwner)).AssertProblem(HttpStatusCode.Forbidden, "tenant_closed");
+    }
+
     /// <summary>One call from each group of the agent API: agent, admin and enrolment policies.</summary>
     private static readonly (HttpMethod Method, string Path)[] AgentApi =
     [
