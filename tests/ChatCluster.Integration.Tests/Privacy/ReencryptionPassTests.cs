@@ -149,6 +149,24 @@ public sealed class ReencryptionPassTests(PostgresFixture postgres) : IClassFixt
         Assert.Contains("0 re-sealed", again);
     }
 
+    [Theory]
+    [InlineData("--batch-size", "0")]
+    [InlineData("--batch-size", "lots")]
+    [InlineData("--batch-size")]
+    [InlineData("--everything")]
+    public async Task Bad_arguments_change_nothing_and_say_how_to_call_the_command(params string[] arguments)
+    {
+        var connectionString = await SeededUnderK1();
+
+        var (code, output) = await RunSiloCommand(connectionString, ["reencrypt", .. arguments]);
+
+        Assert.True(code == 1, output);
+        Assert.Contains("usage: reencrypt [--dry-run] [--batch-size 1..", output);
+        var (dryCode, dry) = await RunSiloCommand(connectionString, "reencrypt", "--dry-run");
+        Assert.True(dryCode == 2, dry);
+        Assert.Contains($"key k1 (retiring): {SealedSeeded} values", dry); // nothing was re-sealed
+    }
+
     /// <summary>Sealed values <see cref="SeededUnderK1"/> writes: 4 grain payloads, 3 bodies and 2 sender names.</summary>
     private const long SealedSeeded = 9;
 
