@@ -80,9 +80,7 @@ public static class PrivacyEndpoints
             resolved, resolved == 0 ? null : days.Sum(d => d.ResolutionSecondsTotal) / resolved,
             days.Sum(d => d.Expired), days.Sum(d => d.Erased))
         {
-            ConversationsByCountry = days.SelectMany(d => d.ConversationsByCountry)
-                .GroupBy(p => p.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal),
+            ConversationsByCountry = CountryCodes.Total(days.Select(d => d.ConversationsByCountry)),
         };
         return Results.Ok(new StatsResponse(range.From, range.To, totals, days));
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChatCluster.Privacy;
 using ChatCluster.Reports;
 
 namespace ChatCluster.Gateway.Reports;
@@ -65,9 +66,8 @@ public sealed record TenantReport(
             .Select(g => new AgentLoad(g.Key, agentNames.GetValueOrDefault(g.Key), g.Sum(p => p.Value)))
             .OrderByDescending(a => a.Conversations).ThenBy(a => a.AgentId, StringComparer.Ordinal).ToList();
 
-        var countries = days.SelectMany(d => d.ConversationsByCountry)
-            .GroupBy(p => p.Key, StringComparer.Ordinal)
-            .Select(g => new CountryCount(g.Key, g.Sum(p => p.Value)))
+        var countries = CountryCodes.Total(days.Select(d => d.ConversationsByCountry))
+            .Select(p => new CountryCount(p.Key, p.Value))
             .OrderByDescending(c => c.Conversations).ThenBy(c => c.Country, StringComparer.Ordinal).ToList();
 
         return new TenantReport(from, to, granularity, "UTC", totals, series, hourOfDay, busiest, agents,

@@ -56,6 +56,10 @@ public static class CountryCodes
 
     public static string Normalize(string? code) =>
         code is { Length: 2 } && char.IsAsciiLetter(code[0]) && char.IsAsciiLetter(code[1]) ? code.ToUpperInvariant() : Unknown;
+
+    /// <summary>Conversations per country over several days.</summary>
+    public static Dictionary<string, long> Total(IEnumerable<IReadOnlyDictionary<string, long>> days) =>
+        days.SelectMany(d => d).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
 }
 
 [GenerateSerializer, Immutable]

@@ -5,7 +5,8 @@ namespace ChatCluster.Privacy;
 
 /// <summary>
 /// Restriction of processing and objection (R5): a restricted or objecting visitor is left out of analytics and AI
-/// processing from the moment the flag is set. Reports and AI features ask <see cref="IDataSubject.IsProcessingRestricted"/>.
+/// processing from the moment the flag is set. AI features ask <see cref="IDataSubject.IsProcessingRestricted"/>;
+/// conversations keep a copy of the flag for the statistics.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ProcessingRestrictions(bool Restricted, bool Objected)
@@ -24,8 +25,6 @@ public interface IDataSubject
     Task<ProcessingRestrictions> GetRestrictions();
 
     /// <summary>True when the person restricted processing or objected: leave them out of analytics and AI (A2).</summary>
-    /// <remarks>Interleaves: a conversation asks it while its visitor may be calling that conversation.</remarks>
-    [Orleans.Concurrency.AlwaysInterleave]
     Task<bool> IsProcessingRestricted();
 }
 
