@@ -98,7 +98,7 @@ public sealed partial class ChatConnection
             RequestClose(CloseCodes.Forbidden, "invalid site key", Error(hello, ErrorCodes.InvalidSiteKey, "Unknown site key: check the data-site-key of the widget's script tag."));
             return false;
         }
-        if (await services.Grains.GetGrain<ITenantGrain>(tenantId!).GetClosure() is not null)
+        if (await services.Standings.Get(tenantId!) == TenantStanding.Closed)
         {
             RequestClose(CloseCodes.Forbidden, "tenant closed", Error(hello, ErrorCodes.TenantClosed, "This chat is no longer available: the site's account is closed."));
             return false;
@@ -161,7 +161,7 @@ public sealed partial class ChatConnection
         var agent = await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetAgent(principal.AgentId);
         if (agent is null)
             return Fail(hello, ErrorCodes.InvalidToken, "This account no longer exists; log in again.");
-        if (await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetClosure() is not null)
+        if (await services.Standings.Get(principal.TenantId) == TenantStanding.Closed)
         {
             // A token issued before the closure (R3) must not open the closed tenant's data.
             RequestClose(CloseCodes.Forbidden, "tenant closed", Error(hello, ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period."));

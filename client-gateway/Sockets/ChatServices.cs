@@ -19,6 +19,7 @@ public sealed class ChatServices(
     TimeProvider time,
     GatewayMetrics metrics,
     CountryTable countries,
+    TenantStandings standings,
     ILogger<ChatConnection> logger)
 {
     public IClusterClient Grains { get; } = grains;
@@ -32,6 +33,9 @@ public sealed class ChatServices(
     public ILogger Logger { get; } = logger;
     public GatewayMetrics Metrics { get; } = metrics;
     public CountryTable Countries { get; } = countries;
+
+    /// <summary>Whether a tenant is closed (R3): the same few-seconds cache the HTTP API's authorization uses.</summary>
+    public TenantStandings Standings { get; } = standings;
 }
 
 /// <summary>
