@@ -39,7 +39,7 @@ public sealed class GatewaySmokeTests(GatewayChild child) : IClassFixture<Gatewa
         var report = await RunAsync("chat", "--pairs", "3", "--duration", "2s", "--encoding", encoding);
 
         AssertSane(report, ChatScenario.StepName);
-        Assert.Contains(report.Target, t => t.Name == "memory per connection" && t.Value > 0);
+        AssertMemoryPerConnectionReported(report);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class GatewaySmokeTests(GatewayChild child) : IClassFixture<Gatewa
         Assert.Equal(40, report.Prewarm!.Copies);
         Assert.True(report.Prewarm.CopiesPerSecond > 0);
         Assert.Contains(report.Target, t => t.Name == "peak connections (/health)" && t.Value >= 40);
-        Assert.Contains(report.Target, t => t.Name == "memory per connection" && t.Value > 0);
+        AssertMemoryPerConnectionReported(report);
     }
 
     [Fact]
@@ -86,6 +86,13 @@ public sealed class GatewaySmokeTests(GatewayChild child) : IClassFixture<Gatewa
         Assert.True(File.Exists(Path.Combine(outcome.ReportFolder!, "report.md")));
         return outcome.Report;
     }
+
+    /// <summary>
+    /// The measurement is there and is a number. Its sign is not checked: with a few dozen sockets the RSS difference is
+    /// GC timing (a collection during the run makes it negative); the benchmark's 19,000 connections give the figure.
+    /// </summary>
+    private static void AssertMemoryPerConnectionReported(RunReport report) =>
+        Assert.Contains(report.Target, t => t.Name == "memory per connection" && t.Unit == "KiB" && double.IsFinite(t.Value));
 
     private static void AssertSane(RunReport report, string stepName)
     {
