@@ -1,58 +1,47 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Threading.RateLimiting;
 using ChatCluster.Gateway.Hosting;
 
 namespace ChatCluster.Gateway.Auth;
 
 /// <summary>
 /// Slows down password guessing (S2 floods, T2). Two limits, both checked before the costly bcrypt verification:
-/// each client address gets <see cref="AuthOptions.LoginAttemptsPerMinute"/> attempts (a token bucket), and each
+/// each client address gets <see cref="AuthOptions.LoginAttemptsPerMinute"/> attempts (a token bucket that refills
+/// evenly over the minute), and each
 /// account (tenant and email, known or not, so the answer reveals nothing) is locked for
 /// <see cref="AuthOptions.LoginLockout"/> after <see cref="AuthOptions.LoginFailuresBeforeLockout"/> failures.
 /// </summary>
 /// <remarks>
 /// The counts live in this gateway's memory: with several gateways behind a balancer an attacker gets the
 /// allowance once per gateway, still a few guesses a minute against bcrypt cost 12. A lockout can be used to keep an
-/// agent out for its duration; the duration is short for that reason.
+/// agent out for its duration; the duration is short for that reason. Both limits read the injected clock, so
+/// tests drive them with fake time (System.Threading.RateLimiting reads the stopwatch, which a test cannot move).
 /// </remarks>
-public sealed class LoginThrottle : IDisposable
+public sealed class LoginThrottle
 {
-    /// <summary>Accounts tracked at most; beyond it, entries whose lockout window is over are dropped first.</summary>
+    /// <summary>Accounts (and, separately, client addresses) tracked at most; beyond it, finished entries are dropped first.</summary>
     public const int MaxTrackedAccounts = 100_000;
+
+    private static readonly TimeSpan RefillPeriod = TimeSpan.FromMinutes(1);
 
     private readonly AuthOptions options;
     private readonly TimeProvider time;
-    private readonly PartitionedRateLimiter<string> perAddress;
-    private readonly ConcurrentDictionary<string, Failures> accounts = new(StringComparer.Ordinal);
+    private readonly BoundedTable<Bucket> addresses = new();
+    private readonly BoundedTable<Failures> accounts = new();
 
     public LoginThrottle(AuthOptions options, TimeProvider time)
     {
         this.options = options;
         this.time = time;
-        perAddress = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ =>
-            new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = options.LoginAttemptsPerMinute,
-                TokensPerPeriod = options.LoginAttemptsPerMinute,
-                ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
     }
 
     /// <summary>Null when the attempt may go ahead; otherwise how long the caller should wait and why.</summary>
     public (TimeSpan RetryAfter, string Reason)? Check(IPAddress? address, string tenantId, string email)
     {
-        using (var lease = perAddress.AttemptAcquire(address?.ToString() ?? "unknown"))
-        {
-            if (!lease.IsAcquired)
-            {
-                var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromMinutes(1);
-                return (wait, "Too many login attempts from your address");
-            }
-        }
-        if (Key(tenantId, email) is { } key && accounts.TryGetValue(key, out var failures) && failures.LockedFor(time.GetUtcNow(), options) is { } locked)
+        var now = time.GetUtcNow();
+        if (TakeFromBucket(AddressKey(address), now) is { } wait)
+            return (wait, "Too many login attempts from your address");
+        if (Key(tenantId, email) is { } key && accounts.Entries.TryGetValue(key, out var failures) && failures.LockedFor(now, options) is { } locked)
             return (locked, "Too many failed logins for this account");
         return null;
     }
@@ -61,27 +50,80 @@ public sealed class LoginThrottle : IDisposable
     {
         if (Key(tenantId, email) is not { } key) return;
         var now = time.GetUtcNow();
-        if (accounts.Count >= MaxTrackedAccounts) Prune(now);
-        accounts.AddOrUpdate(key, _ => new Failures(1, now),
+        accounts.MakeRoom(now, f => now - f.Last > options.LoginLockout);
+        accounts.Entries.AddOrUpdate(key, _ => new Failures(1, now),
             (_, before) => now - before.Last > options.LoginLockout ? new Failures(1, now) : new Failures(before.Count + 1, now));
     }
 
     public void Succeeded(string tenantId, string email)
     {
-        if (Key(tenantId, email) is { } key) accounts.TryRemove(key, out _);
+        if (Key(tenantId, email) is { } key) accounts.Entries.TryRemove(key, out _);
     }
 
     /// <summary>Accounts with failures on record now; for tests and diagnostics.</summary>
-    public int TrackedAccounts => accounts.Count;
+    public int TrackedAccounts => accounts.Entries.Count;
 
-    public void Dispose() => perAddress.Dispose();
+    /// <summary>Client addresses whose allowance is partly spent; for tests and diagnostics.</summary>
+    public int TrackedAddresses => addresses.Entries.Count;
 
-    private void Prune(DateTimeOffset now)
+    /// <summary>Takes one attempt from the address's allowance; null when there was one, else the wait until there is.</summary>
+    private TimeSpan? TakeFromBucket(string address, DateTimeOffset now)
     {
-        foreach (var (key, failures) in accounts)
+        addresses.MakeRoom(now, b => b.TokensAt(now, options.LoginAttemptsPerMinute) >= options.LoginAttemptsPerMinute);
+        TimeSpan? wait = null;
+        addresses.Entries.AddOrUpdate(address,
+            _ => new Bucket(options.LoginAttemptsPerMinute - 1, now),
+            (_, before) =>
+            {
+                var tokens = before.TokensAt(now, options.LoginAttemptsPerMinute);
+                wait = null;
+                if (tokens >= 1) return new Bucket(tokens - 1, now);
+                wait = RefillPeriod * ((1 - tokens) / options.LoginAttemptsPerMinute);
+                return new Bucket(tokens, now);
+            });
+        return wait is { } w ? (w < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : w) : null;
+    }
+
+    /// <summary>
+    /// One of the throttle's tables, kept near <see cref="MaxTrackedAccounts"/>: when it is full, entries that no
+    /// longer change any answer (lock over, allowance refilled) are dropped, at most once a second so a flood does
+    /// not turn every attempt into a scan. Past twice the bound — a flood from more sources than the table holds —
+    /// it starts over: such a flood gains nothing from a per-source count anyway, and the memory stays bounded.
+    /// </summary>
+    private sealed class BoundedTable<T>
+    {
+        private DateTimeOffset lastPrune = DateTimeOffset.MinValue;
+
+        public ConcurrentDictionary<string, T> Entries { get; } = new(StringComparer.Ordinal);
+
+        public void MakeRoom(DateTimeOffset now, Func<T, bool> finished)
         {
-            if (now - failures.Last > options.LoginLockout) accounts.TryRemove(key, out _);
+            if (Entries.Count < MaxTrackedAccounts) return;
+            lock (Entries)
+            {
+                if (now - lastPrune < TimeSpan.FromSeconds(1)) return;
+                lastPrune = now;
+                foreach (var (key, entry) in Entries)
+                {
+                    if (finished(entry)) Entries.TryRemove(key, out _);
+                }
+                if (Entries.Count >= 2 * MaxTrackedAccounts) Entries.Clear();
+            }
         }
+    }
+
+    /// <summary>
+    /// The client an allowance belongs to: an IPv4 address, or an IPv6 /64 (one subscriber's usual assignment, so
+    /// a host cannot multiply its allowance by walking its own prefix).
+    /// </summary>
+    private static string AddressKey(IPAddress? address)
+    {
+        if (address is null) return "unknown";
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
     }
 
     /// <summary>
@@ -92,6 +134,16 @@ public sealed class LoginThrottle : IDisposable
         Ids.IsTenantId(tenantId) && email.Length <= MaxEmailLength ? tenantId + "\n" + email.Trim().ToLowerInvariant() : null;
 
     private const int MaxEmailLength = 254;
+
+    /// <summary>Attempts left at <paramref name="At"/>; refills evenly, <c>limit</c> attempts per minute, up to <c>limit</c>.</summary>
+    private sealed record Bucket(double Tokens, DateTimeOffset At)
+    {
+        public double TokensAt(DateTimeOffset now, int limit)
+        {
+            var refilled = now > At ? (now - At) / RefillPeriod * limit : 0;
+            return Math.Min(limit, Tokens + refilled);
+        }
+    }
 
     private sealed record Failures(int Count, DateTimeOffset Last)
     {

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ChatCluster.Gateway.Ai;
 using ChatCluster.Gateway.Api;
@@ -60,7 +61,7 @@ public static class GatewayApp
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DemoSeeder>());
         }
 
-        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.TryAddSingleton<LoginThrottle>(); // a test may bring one on a fake clock
         var tokens = new AgentTokens(auth, TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>

@@ -31,6 +31,12 @@ public class GatewayFixture : IAsyncLifetime
 
     protected virtual Dictionary<string, string?> Settings => new();
 
+    /// <summary>
+    /// Registers services before the gateway registers its own; those the gateway adds with TryAdd (the login
+    /// throttle) are replaced this way, e.g. by one on a fake clock.
+    /// </summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
+
     public async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string?>
@@ -44,7 +50,11 @@ public class GatewayFixture : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in Settings) settings[k] = v;
-        app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        app = GatewayApp.Build([], b =>
+        {
+            b.Configuration.AddInMemoryCollection(settings);
+            ConfigureServices(b.Services);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUri = new Uri(address.EndsWith('/') ? address : address + "/");

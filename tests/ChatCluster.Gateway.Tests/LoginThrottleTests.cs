@@ -6,18 +6,27 @@ using ChatCluster.Gateway.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChatCluster.Gateway.Tests;
 
-/// <summary>A gateway with tight login limits: 8 attempts a minute per address, lockout after 3 failures for 2 s.</summary>
+/// <summary>
+/// A gateway with tight login limits (8 attempts a minute per address, lockout after 3 failures for 2 minutes)
+/// whose throttle runs on a fake clock: a slow machine cannot refill an allowance between two requests.
+/// </summary>
 public sealed class TightLoginLimitsFixture : GatewayFixture
 {
+    public FakeTimeProvider ThrottleClock { get; } = new(DateTimeOffset.UtcNow);
+
     protected override Dictionary<string, string?> Settings => new()
     {
         ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "8",
         ["ChatCluster:Auth:LoginFailuresBeforeLockout"] = "3",
-        ["ChatCluster:Auth:LoginLockout"] = "00:00:02",
+        ["ChatCluster:Auth:LoginLockout"] = "00:02:00",
     };
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<AuthOptions>(), ThrottleClock));
 }
 
 /// <summary>S2, T2: password guessing is slowed per account and per client address, before any bcrypt check.</summary>
@@ -36,21 +45,25 @@ public sealed class LoginThrottleTests(TightLoginLimitsFixture gateway) : IClass
         var locked = await Login(tenant, $"OWNER@{tenant}.test", Password); // right password, same account in other case
         var problem = await AssertProblem(locked, HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Contains("this account", (string)problem["detail"]!);
-        Assert.InRange(int.Parse(locked.Headers.GetValues("Retry-After").Single()), 1, 2);
+        Assert.Equal(120, int.Parse(locked.Headers.GetValues("Retry-After").Single()));
 
         // An unknown account of the same tenant is counted on its own; nothing tells it apart from a known one.
         await AssertProblem(await Login(tenant, $"nobody@{tenant}.test", "guess"), HttpStatusCode.Unauthorized, "not_authenticated");
 
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
-        Assert.Equal(HttpStatusCode.OK, (await Login(tenant, $"owner@{tenant}.test", Password)).StatusCode); // 6th attempt
+        gateway.ThrottleClock.Advance(TimeSpan.FromMinutes(2)); // the lock is over; the address got back 16 attempts' worth, up to 8
+        for (var i = 0; i < 7; i++) // 7 of the 8
+            Assert.Equal(HttpStatusCode.OK, (await Login(tenant, $"owner@{tenant}.test", Password)).StatusCode);
+        await AssertProblem(await Login(tenant, $"owner@{tenant}.test", "wrong"), HttpStatusCode.Unauthorized, "not_authenticated");
 
         // 8 attempts a minute from one address, right or wrong: the 9th is refused without a password check.
-        Assert.Equal(HttpStatusCode.OK, (await Login(tenant, $"owner@{tenant}.test", Password)).StatusCode);
-        await AssertProblem(await Login(tenant, $"owner@{tenant}.test", "wrong"), HttpStatusCode.Unauthorized, "not_authenticated");
         var flooded = await Login(tenant, $"owner@{tenant}.test", Password);
         var refused = await AssertProblem(flooded, HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Contains("your address", (string)refused["detail"]!);
-        Assert.True(flooded.Headers.Contains("Retry-After"));
+        Assert.Equal(8, int.Parse(flooded.Headers.GetValues("Retry-After").Single())); // one attempt's worth: 60 s / 8, rounded up
+
+        gateway.ThrottleClock.Advance(TimeSpan.FromSeconds(7.5)); // the allowance refills evenly: one attempt back
+        Assert.Equal(HttpStatusCode.OK, (await Login(tenant, $"owner@{tenant}.test", Password)).StatusCode);
+        await AssertProblem(await Login(tenant, $"owner@{tenant}.test", Password), HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     private Task<HttpResponseMessage> Login(string tenantId, string email, string password) =>
@@ -90,6 +103,37 @@ public sealed class LoginThrottleInputTests(GatewayFixture gateway)
         var tracked = await gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId = "demo", email = $"guess-{Ids.Random(6)}@demo.local", password = "guess" });
         Assert.Equal(HttpStatusCode.Unauthorized, tracked.StatusCode);
         Assert.Equal(before + 1, throttle.TrackedAccounts); // a plausible account is counted
+    }
+
+    [Fact]
+    public void A_flood_from_many_addresses_is_forgotten_once_their_allowances_have_refilled()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var throttle = new LoginThrottle(new AuthOptions { LoginAttemptsPerMinute = 4 }, clock);
+        for (var i = 0; i < LoginThrottle.MaxTrackedAccounts; i++)
+            Assert.Null(throttle.Check(new IPAddress(0x0A000000u + (uint)i), "demo", "x"));
+        Assert.Equal(LoginThrottle.MaxTrackedAccounts, throttle.TrackedAddresses);
+
+        clock.Advance(TimeSpan.FromSeconds(10)); // not yet refilled: nothing can be dropped, the table stays bounded by what it holds
+        Assert.Null(throttle.Check(IPAddress.Parse("192.0.2.1"), "demo", "x"));
+        Assert.Equal(LoginThrottle.MaxTrackedAccounts + 1, throttle.TrackedAddresses);
+
+        clock.Advance(TimeSpan.FromMinutes(1)); // every allowance is full again; forgetting them changes no answer
+        Assert.Null(throttle.Check(IPAddress.Parse("192.0.2.2"), "demo", "x"));
+        Assert.Equal(1, throttle.TrackedAddresses);
+    }
+
+    [Fact]
+    public void An_ipv6_host_cannot_multiply_its_allowance_by_walking_its_own_64_prefix()
+    {
+        var throttle = new LoginThrottle(new AuthOptions { LoginAttemptsPerMinute = 2 }, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        Assert.Null(throttle.Check(IPAddress.Parse("2001:db8:1:2::1"), "demo", "x"));
+        Assert.Null(throttle.Check(IPAddress.Parse("2001:db8:1:2:ffff::9"), "demo", "x"));
+        Assert.NotNull(throttle.Check(IPAddress.Parse("2001:db8:1:2:abcd::1"), "demo", "x")); // same /64: third attempt
+        Assert.Null(throttle.Check(IPAddress.Parse("2001:db8:1:3::1"), "demo", "x")); // the next /64 is someone else
+        Assert.Null(throttle.Check(IPAddress.Parse("::ffff:198.51.100.7"), "demo", "x"));
+        Assert.Null(throttle.Check(IPAddress.Parse("198.51.100.7"), "demo", "x"));
+        Assert.NotNull(throttle.Check(IPAddress.Parse("198.51.100.7"), "demo", "x")); // mapped and plain IPv4 are one client
     }
 
     [Theory]
