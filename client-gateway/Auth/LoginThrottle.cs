@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using ChatCluster.Gateway.Hosting;
+using ChatCluster.Gateway.Sockets;
 
 namespace ChatCluster.Gateway.Auth;
 
@@ -22,11 +23,9 @@ public sealed class LoginThrottle
     /// <summary>Accounts (and, separately, client addresses) tracked at most; beyond it, finished entries are dropped first.</summary>
     public const int MaxTrackedAccounts = 100_000;
 
-    private static readonly TimeSpan RefillPeriod = TimeSpan.FromMinutes(1);
-
     private readonly AuthOptions options;
     private readonly TimeProvider time;
-    private readonly BoundedTable<Bucket> addresses = new();
+    private readonly BoundedTable<TokenBucket> addresses = new();
     private readonly BoundedTable<Failures> accounts = new();
 
     public LoginThrottle(AuthOptions options, TimeProvider time)
@@ -69,19 +68,14 @@ public sealed class LoginThrottle
     /// <summary>Takes one attempt from the address's allowance; null when there was one, else the wait until there is.</summary>
     private TimeSpan? TakeFromBucket(string address, DateTimeOffset now)
     {
-        addresses.MakeRoom(now, b => b.TokensAt(now, options.LoginAttemptsPerMinute) >= options.LoginAttemptsPerMinute);
-        TimeSpan? wait = null;
-        addresses.Entries.AddOrUpdate(address,
-            _ => new Bucket(options.LoginAttemptsPerMinute - 1, now),
-            (_, before) =>
-            {
-                var tokens = before.TokensAt(now, options.LoginAttemptsPerMinute);
-                wait = null;
-                if (tokens >= 1) return new Bucket(tokens - 1, now);
-                wait = RefillPeriod * ((1 - tokens) / options.LoginAttemptsPerMinute);
-                return new Bucket(tokens, now);
-            });
-        return wait is { } w ? (w < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : w) : null;
+        addresses.MakeRoom(now, bucket => { lock (bucket) return bucket.IsFull; });
+        var limit = options.LoginAttemptsPerMinute;
+        var bucket = addresses.Entries.GetOrAdd(address, _ => new TokenBucket(limit / 60.0, limit, time));
+        lock (bucket)
+        {
+            if (bucket.TryTake(out var wait)) return null;
+            return wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait;
+        }
     }
 
     /// <summary>
@@ -134,16 +128,6 @@ public sealed class LoginThrottle
         Ids.IsTenantId(tenantId) && email.Length <= MaxEmailLength ? tenantId + "\n" + email.Trim().ToLowerInvariant() : null;
 
     private const int MaxEmailLength = 254;
-
-    /// <summary>Attempts left at <paramref name="At"/>; refills evenly, <c>limit</c> attempts per minute, up to <c>limit</c>.</summary>
-    private sealed record Bucket(double Tokens, DateTimeOffset At)
-    {
-        public double TokensAt(DateTimeOffset now, int limit)
-        {
-            var refilled = now > At ? (now - At) / RefillPeriod * limit : 0;
-            return Math.Min(limit, Tokens + refilled);
-        }
-    }
 
     private sealed record Failures(int Count, DateTimeOffset Last)
     {

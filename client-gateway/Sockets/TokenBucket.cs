@@ -1,6 +1,9 @@
 namespace ChatCluster.Gateway.Sockets;
 
-/// <summary>Per-connection frame rate limit: <c>rate</c> frames per second sustained, <c>burst</c> at once.</summary>
+/// <summary>
+/// A rate limit on the injected clock: <c>rate</c> tokens per second sustained, <c>burst</c> at once. Used per
+/// connection for frames and per client address for logins; not thread-safe (shared ones are locked by their user).
+/// </summary>
 public sealed class TokenBucket(double rate, int burst, TimeProvider time)
 {
     private double tokens = burst;
@@ -21,4 +24,7 @@ public sealed class TokenBucket(double rate, int burst, TimeProvider time)
         retryAfter = TimeSpan.FromSeconds((1 - tokens) / rate);
         return false;
     }
+
+    /// <summary>Whether the bucket has refilled completely: forgetting it would change no answer.</summary>
+    public bool IsFull => tokens + time.GetElapsedTime(last).TotalSeconds * rate >= burst;
 }
