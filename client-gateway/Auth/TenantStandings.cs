@@ -16,21 +16,29 @@ public sealed class TenantStandings(IClusterClient grains, TimeProvider time)
     /// <summary>Beyond this many remembered tenants, expired entries are dropped, so the map cannot grow without bound.</summary>
     private const int PruneAbove = 10_000;
 
-    private readonly ConcurrentDictionary<string, (TenantStanding Standing, DateTimeOffset Until)> known = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Task<TenantStanding> Standing, DateTimeOffset Until)> known = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The tenant's standing. Callers asking at once share one grain call: every open socket checks its tenant
+    /// (see <c>ChatConnection.Watchdog</c>), and thousands of them must not all ask when an entry expires.
+    /// </summary>
     public async ValueTask<TenantStanding> Get(string tenantId)
     {
         var now = time.GetUtcNow();
-        if (known.TryGetValue(tenantId, out var entry) && entry.Until > now) return entry.Standing;
-        var standing = await grains.GetGrain<ITenantGrain>(tenantId).GetStanding();
+        if (known.TryGetValue(tenantId, out var entry) && entry.Until > now && !entry.Standing.IsFaulted && !entry.Standing.IsCanceled)
+            return await entry.Standing;
         if (known.Count > PruneAbove)
         {
             foreach (var (id, old) in known)
                 if (old.Until <= now) known.TryRemove(id, out _);
         }
-        known[tenantId] = (standing, now + Lifetime);
-        return standing;
+        var asked = known.AddOrUpdate(tenantId,
+            _ => (Ask(tenantId), now + Lifetime),
+            (_, old) => old.Until > now && !old.Standing.IsFaulted && !old.Standing.IsCanceled ? old : (Ask(tenantId), now + Lifetime));
+        return await asked.Standing;
     }
+
+    private Task<TenantStanding> Ask(string tenantId) => grains.GetGrain<ITenantGrain>(tenantId).GetStanding();
 
     /// <summary>The tenant was just closed or reopened here: ask its grain again on the next call.</summary>
     public void Forget(string tenantId) => known.TryRemove(tenantId, out _);

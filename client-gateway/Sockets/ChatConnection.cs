@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using ChatCluster.Gateway.Protocol;
+using ChatCluster.Tenants;
 
 namespace ChatCluster.Gateway.Sockets;
 
@@ -235,12 +236,50 @@ public sealed partial class ChatConnection : IAsyncDisposable
                     RequestClose(CloseCodes.IdleTimeout, "idle", new ErrorFrame { Code = ErrorCodes.IdleTimeout, Message = $"Nothing received for {options.IdleTimeout.TotalSeconds:0} seconds; send a ping frame at least every {options.IdleTimeout.TotalSeconds / 3:0} seconds." });
                     return;
                 }
+                if (session is { } current && TenantGone(current))
+                {
+                    RequestClose(CloseCodes.Forbidden, "tenant closed", new ErrorFrame
+                    {
+                        Code = ErrorCodes.TenantClosed,
+                        Message = current.IsAgent
+                            ? "This account was closed; its data is deleted at the end of the grace period."
+                            : "This chat is no longer available: the site's account is closed.",
+                    });
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    /// <summary>
+    /// R3: a socket that said hello before its tenant was closed is closed too (within a watchdog tick plus the
+    /// standings cache's lifetime, on every gateway), so no widget or console keeps using a closed account's data.
+    /// The watchdog never waits for the cluster: a question still open is looked at again on the next tick, and a
+    /// cluster that does not answer leaves the socket open (the idle and hello checks keep running meanwhile).
+    /// </summary>
+    private bool TenantGone(Session current)
+    {
+        if (standingCheck is { } pending)
+        {
+            if (!pending.IsCompleted) return false;
+            standingCheck = null;
+            if (!pending.IsCompletedSuccessfully)
+            {
+                _ = pending.Exception; // observed: a timeout or an unavailable cluster, asked again next tick
+                return false;
+            }
+            return pending.Result != TenantStanding.Open;
+        }
+        var check = services.Standings.Get(current.TenantId);
+        if (check.IsCompletedSuccessfully) return check.Result != TenantStanding.Open;
+        standingCheck = check.AsTask();
+        return false;
+    }
+
+    private Task<TenantStanding>? standingCheck;
 
     public async ValueTask DisposeAsync()
     {

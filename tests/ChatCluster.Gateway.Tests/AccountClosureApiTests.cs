@@ -57,6 +57,35 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
     }
 
     [Fact]
+    public async Task Sockets_that_said_hello_before_the_closure_are_closed_with_tenant_closed_and_other_tenants_stay_connected()
+    {
+        var tenant = "w-" + Ids.Random(6);
+        var ownerEmail = "owner@" + tenant + ".test";
+        var siteKey = await gateway.CreateTenant(tenant, ownerEmail, Password);
+        var owner = await gateway.Login(tenant, ownerEmail, Password);
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await visitor.HelloVisitor(siteKey);
+        await using var agent = await ChatClient.Connect(gateway.SocketUri, Encoding2.MessagePack);
+        await agent.HelloAgent(owner);
+        await using var bystander = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await bystander.HelloVisitor(gateway.SiteKey); // the demo tenant
+
+        using (var close = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/close"))
+        {
+            close.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
+            (await gateway.Http.SendAsync(close)).EnsureSuccessStatusCode();
+        }
+
+        // Neither socket sends anything: the gateway notices on its own, within a watchdog tick (5 s by default).
+        var wait = TimeSpan.FromSeconds(20);
+        Assert.Equal("tenant_closed", (string)(await visitor.Next("error", wait))["code"]!);
+        Assert.Equal((WebSocketCloseStatus)4003, await visitor.Closed(wait));
+        Assert.Equal("tenant_closed", (string)(await agent.Next("error", wait))["code"]!);
+        Assert.Equal((WebSocketCloseStatus)4003, await agent.Closed(wait));
+        await BadInputTests.AssertUsable(bystander);
+    }
+
+    [Fact]
     public async Task The_operator_closes_a_tenant_and_an_unknown_tenant_is_not_found()
     {
         var tenant = "y-" + Ids.Random(6);
