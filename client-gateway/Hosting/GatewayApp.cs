@@ -85,6 +85,7 @@ public static class GatewayApp
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
         var app = builder.Build();
+        if (ForwardedHeaders(gateway) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
@@ -146,6 +147,24 @@ public static class GatewayApp
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
             throw new OptionsValidationException(section, typeof(T), [.. results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}")]);
+        return options;
+    }
+
+    /// <summary>
+    /// Forwarded headers are honoured from the configured proxies only, through any number of them (a CDN in front
+    /// of a load balancer): the client is the first address, from the right, that is not a trusted proxy.
+    /// </summary>
+    private static ForwardedHeadersOptions? ForwardedHeaders(GatewayOptions gateway)
+    {
+        if (gateway.TrustedProxies.Length == 0) return null;
+        var options = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+            ForwardLimit = null,
+        };
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var entry in gateway.TrustedProxies) options.KnownIPNetworks.Add(GatewayOptions.ProxyNetwork(entry)!.Value);
         return options;
     }
 

@@ -13,7 +13,7 @@ public enum ClusterMode
 }
 
 /// <summary>Section <c>ChatCluster:Gateway</c>.</summary>
-public sealed class GatewayOptions
+public sealed class GatewayOptions : IValidatableObject
 {
     public const string Section = "ChatCluster:Gateway";
 
@@ -62,6 +62,34 @@ public sealed class GatewayOptions
     /// statistics (R2). Without one, every visitor's country is unknown (<c>ZZ</c>).
     /// </summary>
     public string? CountryTablePath { get; set; }
+
+    /// <summary>
+    /// Reverse proxies and load balancers in front of the gateway, as addresses (<c>10.0.0.5</c>) or networks
+    /// (<c>10.0.0.0/8</c>). Only a request arriving from one of them may name the client's address in
+    /// <c>X-Forwarded-For</c> (and the scheme in <c>X-Forwarded-Proto</c>); that address is the one the login
+    /// throttle counts, the country is looked up from and the visitor's record keeps. Empty (the default): the
+    /// headers are ignored and the peer's own address counts.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var entry in TrustedProxies)
+        {
+            if (ProxyNetwork(entry) is null)
+                yield return new ValidationResult($"'{entry}' is neither an IP address nor a network such as 10.0.0.0/8.", [nameof(TrustedProxies)]);
+        }
+    }
+
+    /// <summary>A trusted-proxy entry as a network (an address is a network of one); null when it is neither.</summary>
+    public static System.Net.IPNetwork? ProxyNetwork(string? entry)
+    {
+        var text = entry?.Trim() ?? "";
+        if (System.Net.IPNetwork.TryParse(text, out var network)) return network;
+        return System.Net.IPAddress.TryParse(text, out var address)
+            ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : null;
+    }
 }
 
 /// <summary>Section <c>ChatCluster:Auth</c>: signing of agent bearer tokens (JWT, HS256) and login throttling.</summary>
