@@ -71,6 +71,21 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.False((await cluster.StoredState<TenantAiSettingsState>(ai, "ai")).Exists);
         Assert.False((await cluster.StoredState<AiCallLogState>(aiCalls, "aicalls")).Exists);
         Assert.False((await cluster.StoredState<TenantInboxState>(inbox, "inbox")).Exists);
+
+        // Statistics events still on their way (they are one-way) do not bring a day of the purged tenant back.
+        var lateDay = cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, day));
+        await lateDay.Record(new StatsEvent(StatsEventKind.ConversationStarted, At: day) { Country = "DE" });
+        await lateDay.Record(new StatsEvent(StatsEventKind.VisitorMessage, At: day));
+        var lateReport = cluster.Grains.GetGrain<ChatCluster.Reports.IDayReportGrain>(DayKeys.For(tenantId, day));
+        await lateReport.ConversationMissed();
+        await lateReport.ConversationAssigned("a_owner");
+        var later = cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, day.AddDays(2)));
+        await later.Record(new StatsEvent(StatsEventKind.Expired, At: day.AddDays(2)));
+        await Task.Delay(500); // one-way calls: let them land
+        Assert.Equal(0, (await lateDay.Get()).ConversationsStarted);
+        Assert.Equal(0, (await lateDay.Get()).VisitorMessages);
+        Assert.Equal(0, (await lateReport.GetReport()).Missed);
+        Assert.Equal(0, (await later.Get()).Expired);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ChatCluster.Privacy;
+using ChatCluster.Tenants;
 
 namespace ChatCluster.Grains.Privacy;
 
@@ -8,11 +9,15 @@ namespace ChatCluster.Grains.Privacy;
 /// crash can lose the last seconds of counts: statistics are approximate, personal data never depends on them.
 /// </summary>
 public sealed partial class DailyStatsGrain(
-    [PersistentState("stats", StorageNames.Chat)] IPersistentState<DailyStatsState> state) : Grain, IDailyStatsGrain
+    [PersistentState("stats", StorageNames.Chat)] IPersistentState<DailyStatsState> state,
+    TimeProvider time) : Grain, IDailyStatsGrain
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
 
     private bool dirty;
+
+    /// <summary>Whether this activation counts events: asked once (<see cref="Admitted"/>), false after a purge.</summary>
+    private bool? admitted;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -22,7 +27,12 @@ public sealed partial class DailyStatsGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush();
 
-    public Task Record(StatsEvent e)
+    public async Task Record(StatsEvent e)
+    {
+        if (await Admitted()) Count(e);
+    }
+
+    private void Count(StatsEvent e)
     {
         var s = state.State;
         switch (e.Kind)
@@ -35,16 +45,16 @@ public sealed partial class DailyStatsGrain(
             case StatsEventKind.Expired: s.Expired++; break;
             case StatsEventKind.Erased: s.Erased++; break;
             case StatsEventKind.Rated when e.Score is >= 1 and <= 5: s.Ratings++; s.RatingScoreTotal += e.Score; break;
-            default: return Task.CompletedTask;
+            default: return;
         }
         Project(e);
         dirty = true;
-        return Task.CompletedTask;
     }
 
     public async Task Purge()
     {
         dirty = false;
+        admitted = false; // an event still in flight must not bring the day back
         await state.ClearStateAsync();
         DeactivateOnIdle();
     }
@@ -60,6 +70,28 @@ public sealed partial class DailyStatsGrain(
             RatingScoreTotal = s.RatingScoreTotal,
             ConversationsByCountry = new Dictionary<string, long>(s.ConversationsByCountry),
         });
+    }
+
+    /// <summary>
+    /// R3: after an account's purge, a statistics event still on its way (events are one-way, sent after the fact)
+    /// must not recreate a day of the deleted tenant. A day that already has a stored record counts on; a new one
+    /// asks the tenant first (one interleaving call per tenant-day activation) and starts only for a tenant that is
+    /// open, or closed with its purge still ahead (a reopened account keeps its statistics).
+    /// </summary>
+    private async ValueTask<bool> Admitted()
+    {
+        if (admitted is { } known) return known;
+        if (state.RecordExists)
+        {
+            admitted = true;
+            return true;
+        }
+        var tenant = GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Split(this.GetPrimaryKeyString()).TenantId);
+        var standing = await tenant.GetStanding();
+        var open = standing == TenantStanding.Open
+            || (standing == TenantStanding.Closed && await tenant.GetClosure() is { } closure && closure.PurgeAt > time.GetUtcNow());
+        admitted ??= open;
+        return admitted.Value;
     }
 
     private void CountCountry(string? country)

@@ -16,21 +16,20 @@ public sealed partial class DailyStatsGrain : IDayReportGrain
 
     private DayReportCounters Report => state.State.Report ??= new DayReportCounters();
 
-    public Task ConversationAssigned(string agentId)
+    public async Task ConversationAssigned(string agentId)
     {
-        if (string.IsNullOrEmpty(agentId) || agentId.Length > 64) return Task.CompletedTask;
+        if (string.IsNullOrEmpty(agentId) || agentId.Length > 64 || !await Admitted()) return;
         var byAgent = Report.ConversationsByAgent;
-        if (!byAgent.ContainsKey(agentId) && byAgent.Count >= MaxAgentsPerDay) return Task.CompletedTask;
+        if (!byAgent.ContainsKey(agentId) && byAgent.Count >= MaxAgentsPerDay) return;
         byAgent[agentId] = byAgent.GetValueOrDefault(agentId) + 1;
         dirty = true;
-        return Task.CompletedTask;
     }
 
-    public Task ConversationMissed()
+    public async Task ConversationMissed()
     {
+        if (!await Admitted()) return;
         Report.Missed++;
         dirty = true;
-        return Task.CompletedTask;
     }
 
     /// <summary>A rating, counted exactly as the conversation's own <see cref="StatsEventKind.Rated"/> event.</summary>
