@@ -1,5 +1,6 @@
 using ChatCluster.Gateway.Auth;
 using ChatCluster.Grains.Tenants;
+using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 
 namespace ChatCluster.Gateway.Api;
@@ -14,7 +15,33 @@ public static class TenantEndpoints
         tenants.MapGet("/{tenantId}", Get);
         tenants.MapPost("/{tenantId}/site-key/rotate", RotateSiteKey);
         tenants.MapPut("/{tenantId}/allowed-origins", SetAllowedOrigins);
+        tenants.MapPost("/{tenantId}/email-index/rebuild", RebuildEmailIndex);
         return app;
+    }
+
+    public sealed record EmailIndexRebuildResult(int Visitors, int Indexed);
+
+    /// <summary>
+    /// After <c>ChatCluster:Privacy:EmailIndexKey</c> changed (docs/privacy.md section 6): files every visitor who
+    /// gave an email under its record for the new key, page by page, and audits the totals (R7).
+    /// </summary>
+    private static async Task<IResult> RebuildEmailIndex(string tenantId, IClusterClient grains, TimeProvider time, CancellationToken cancel)
+    {
+        if (!Ids.IsTenantId(tenantId)) return ProblemMapping.Problem(ErrorCodes.NotFound, $"Tenant '{tenantId}' was not found.");
+        var protection = grains.GetGrain<IDataProtectionGrain>(tenantId);
+        int visitors = 0, indexed = 0;
+        string? after = null;
+        do
+        {
+            cancel.ThrowIfCancellationRequested();
+            var page = await protection.RebuildEmailIndex(after);
+            (visitors, indexed, after) = (visitors + page.Visitors, indexed + page.Indexed, page.Next);
+        }
+        while (after is not null);
+        var now = time.GetUtcNow();
+        await grains.GetGrain<IAuditLogGrain>(DayKeys.For(tenantId, now)).Append(new AuditEntry(now, "operator", AuditAction.EmailIndexRebuilt,
+            AuditEntry.TenantSubject, $"{indexed} of {visitors} visitors indexed"));
+        return Results.Ok(new EmailIndexRebuildResult(visitors, indexed));
     }
 
     public sealed record CreateTenantRequest(string? TenantId, string? Name, List<string>? AllowedOrigins, NewMemberRequest? Owner);

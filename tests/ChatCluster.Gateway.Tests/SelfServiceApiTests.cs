@@ -97,6 +97,43 @@ public sealed partial class SelfServiceApiTests(GatewayFixture gateway) : IClass
         _ = inB;
     }
 
+    [Fact]
+    public async Task After_an_index_key_change_the_operator_rebuilds_the_index_and_self_service_finds_the_visitor_again()
+    {
+        var (tenant, owner, siteKey) = await NewTenant();
+        var email = $"moved-{Ids.Random(5)}@example.com";
+        var visitorId = await Chat(siteKey, email);
+        var grains = gateway.Services.GetRequiredService<IClusterClient>();
+        // A new key finds no record for the address: the operator deleted the old key's records (privacy.md §6).
+        await grains.GetGrain<ISelfServiceGrain>(await grains.GetGrain<IEmailIndexGrain>(tenant).Locate(email)).Purge();
+        Assert.Equal(HttpStatusCode.Accepted, (await Post("/api/privacy/self/verify", new { siteKey, email })).StatusCode);
+        await Task.Delay(300);
+        Assert.False(Directory.Exists(await MailFolder(tenant, email))); // an unknown address: no code
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Http.PostAsync($"/api/tenants/{tenant}/email-index/rebuild", null)).StatusCode);
+        await AssertProblem(await OperatorPost("/api/tenants/no-such-tenant-q/email-index/rebuild"), HttpStatusCode.NotFound, "not_found");
+        await AssertProblem(await OperatorPost("/api/tenants/NOT%20A%20TENANT/email-index/rebuild"), HttpStatusCode.NotFound, "not_found");
+        var rebuilt = await Json(await OperatorPost($"/api/tenants/{tenant}/email-index/rebuild"));
+        Assert.Equal((1, 1), ((int)rebuilt["visitors"]!, (int)rebuilt["indexed"]!));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await Post("/api/privacy/self/verify", new { siteKey, email })).StatusCode);
+        var code = await MailedCode(tenant, email);
+        var token = (string)(await Json(await Post("/api/privacy/self/confirm", new { siteKey, email, code })))["token"]!;
+        var export = await Json(await Send(HttpMethod.Get, "/api/privacy/self/export", token));
+        Assert.Equal([visitorId], export["visitors"]!.AsArray().Select(v => (string)v!["visitorId"]!));
+
+        var audit = await (await Send(HttpMethod.Get, "/api/audit", owner)).Content.ReadAsStringAsync();
+        Assert.Contains("emailIndexRebuilt", audit);
+        Assert.DoesNotContain(email, audit, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<HttpResponseMessage> OperatorPost(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
+        return await gateway.Http.SendAsync(request);
+    }
+
     /// <summary>The address's id in the tenant's email index, as the silo (which holds the key) computes it.</summary>
     private async Task<string> LocalId(string tenant, string email) =>
         GrainKeys.Split(await gateway.Services.GetRequiredService<IClusterClient>().GetGrain<IEmailIndexGrain>(tenant).Locate(email)).LocalId;

@@ -39,6 +39,9 @@ public enum AuditAction
 
     /// <summary>An admin changed the tenant's AI settings (A2): the detail names the flags that changed, old and new value.</summary>
     AiSettingsChanged = 17,
+
+    /// <summary>The operator rebuilt the tenant's email index (after a key change): the detail gives the counts.</summary>
+    EmailIndexRebuilt = 18,
 }
 
 /// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>

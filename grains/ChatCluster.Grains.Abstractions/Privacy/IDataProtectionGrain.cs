@@ -22,6 +22,24 @@ public interface IDataProtectionGrain : IGrainWithStringKey
     Task<HoldReport> PlaceHold(HoldScope scope, string? subjectId, string reason, string actor);
 
     Task<HoldReport> LiftHold(HoldScope scope, string? subjectId, string actor);
+
+    /// <summary>
+    /// Files the tenant's visitors who gave an email under that address's record again, hashed with the silos'
+    /// current <c>EmailIndexKey</c> (after a key change; docs/privacy.md section 6). One page of
+    /// <see cref="EmailIndexRebuild.PageSize"/> visitors, in id order after <paramref name="after"/>, per call, so a
+    /// large tenant never holds one call past Orleans' response timeout, and visitors arriving or leaving meanwhile
+    /// do not shift the pages (new ones index themselves). Idempotent. <c>not_found</c> for an unknown tenant.
+    /// </summary>
+    Task<EmailIndexRebuild> RebuildEmailIndex(string? after);
+}
+
+/// <param name="Visitors">Visitors in this page.</param>
+/// <param name="Indexed">Of those, the ones holding an email, now findable under the current key.</param>
+/// <param name="Next">The <c>after</c> of the next page; null after the last.</param>
+[GenerateSerializer, Immutable]
+public sealed record EmailIndexRebuild(int Visitors, int Indexed, string? Next)
+{
+    public const int PageSize = 1000;
 }
 
 [GenerateSerializer]

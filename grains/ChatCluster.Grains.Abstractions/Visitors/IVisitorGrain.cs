@@ -25,6 +25,9 @@ public interface IVisitorGrain : IGrainWithStringKey, IRetainedData, IDataSubjec
     /// <summary>Deletes the row an erasure leaves behind (id and erasure time); only account closure (R3) calls it.</summary>
     Task DropTombstone();
 
+    /// <summary>Files this visitor under its email's record with the current index key; false when it holds no email.</summary>
+    Task<bool> IndexEmail();
+
     /// <summary>
     /// What a new conversation of this visitor may feed into the anonymised statistics (R2, R5): whether the person
     /// restricted processing or objected, and the coarse location (country) of their last connection.

@@ -117,6 +117,23 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
         return report;
     }
 
+    public async Task<EmailIndexRebuild> RebuildEmailIndex(string? after)
+    {
+        if (await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetStanding() == TenantStanding.Unknown)
+            throw ChatRuleException.NotFound($"Tenant '{TenantId}'");
+        var subjects = await GrainFactory.GetGrain<IRetentionRegistryGrain>(TenantId).List();
+        var remaining = subjects
+            .Where(s => s.Kind == RetainedKind.Visitor && (after is null || string.CompareOrdinal(s.LocalId, after) > 0))
+            .Select(s => s.LocalId)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var page = remaining.Take(EmailIndexRebuild.PageSize).ToList();
+        var indexed = 0;
+        foreach (var batch in page.Chunk(32)) // a few visitors at a time: quick, without flooding the silo
+            indexed += (await Task.WhenAll(batch.Select(id => Visitor(id).IndexEmail()))).Count(filed => filed);
+        return new EmailIndexRebuild(page.Count, indexed, remaining.Count > page.Count ? page[^1] : null);
+    }
+
     private IVisitorGrain Visitor(string visitorId) =>
         Ids.IsLocalId(visitorId)
             ? GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(TenantId, visitorId))

@@ -14,6 +14,13 @@ public sealed partial class VisitorGrain
         await state.ClearStateAsync();
     }
 
+    public async Task<bool> IndexEmail()
+    {
+        if (!state.State.Registered || state.State.Email is not { Length: > 0 } email) return false;
+        await GrainFactory.GetGrain<ISelfServiceGrain>(emailIndex.Scoped(TenantId, email)).Index(VisitorId);
+        return true;
+    }
+
     private async Task Reindex(string? before, string? after)
     {
         var same = before is not null && after is not null && string.Equals(before.Trim(), after.Trim(), StringComparison.OrdinalIgnoreCase);
