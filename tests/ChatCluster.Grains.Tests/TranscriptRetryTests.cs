@@ -103,9 +103,10 @@ public sealed class TranscriptGiveUpTests(SmtpServerDownCluster cluster) : IClas
         Assert.DoesNotContain(chat.Email, line);
         await TranscriptRetryReminder.WaitUntilGone(cluster.Cluster, chat.Conversation);
         Assert.True(Interlocked.Read(ref abandoned) >= 1);
-        // Sent at close, then after about 1 s and 2 s; the next try (about 3 s) would be past the bound.
+        // Sent at close, then after about 1 s and 2 s; the next try (about 3 s) would be past the bound. A reminder
+        // tick late by half a second on a busy machine makes the 2 s try the one past the bound: then there are two.
         var failures = cluster.Logs.Count(chat.ConversationId + " was not mailed");
-        Assert.Equal(3, failures);
+        Assert.InRange(failures, 2, 3);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(failures, cluster.Logs.Count(chat.ConversationId + " was not mailed"));
     }

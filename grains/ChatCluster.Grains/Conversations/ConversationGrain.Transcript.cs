@@ -35,7 +35,15 @@ public sealed partial class ConversationGrain
         if (await SendTranscript() is not { Transient: true }) return;
         var now = time.GetUtcNow();
         state.State.OwedTranscript = new OwedTranscript { FailedAttempts = 1, FirstFailedAt = now };
-        await OweTranscriptFrom(now);
+        try
+        {
+            await OweTranscriptFrom(now);
+        }
+        catch (Exception ex)
+        {
+            // Storage or the reminder service failing too must not fail a close that is already stored.
+            logger.LogWarning("The transcript of conversation {Conversation} will not be retried: {ErrorType}", key, ex.GetType().FullName);
+        }
     }
 
     /// <summary>The <c>transcript-retry</c> tick: tries the owed transcript again, then plans the next try, gives up or stops.</summary>
