@@ -31,7 +31,7 @@ public static class RetentionSetup
         {
             // Orleans refuses reminder periods under a minute by default; a demo or test that asks for
             // second-scale checks gets them (Orleans logs that this is unfit for production).
-            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = options.CheckInterval);
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = o.MinimumReminderPeriod < options.CheckInterval ? o.MinimumReminderPeriod : options.CheckInterval);
         }
         return silo;
     }

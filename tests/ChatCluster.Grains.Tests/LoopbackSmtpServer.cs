@@ -36,6 +36,9 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
     /// <summary>Recipients this server answers <c>550</c> for, as a mail server does for an unknown mailbox.</summary>
     public Func<string, bool> RefusesRecipient { get; init; } = _ => false;
 
+    /// <summary>Recipients this server answers <c>451</c> for (try again later), as a greylisting or busy mail server does; asked once per <c>RCPT</c>.</summary>
+    public Func<string, bool> DefersRecipient { get; init; } = _ => false;
+
     /// <summary>Accepts connections but never greets: a hung mail server.</summary>
     public bool Silent { get; init; }
 
@@ -136,6 +139,7 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
                 case "RCPT":
                     var recipient = Address(argument);
                     if (RefusesRecipient(recipient)) await smtp.Reply($"550 5.1.1 <{recipient}>: Recipient address rejected");
+                    else if (DefersRecipient(recipient)) await smtp.Reply($"451 4.7.1 <{recipient}>: Please try again later");
                     else
                     {
                         to.Add(recipient);

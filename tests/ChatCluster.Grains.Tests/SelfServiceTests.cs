@@ -162,11 +162,27 @@ public sealed class RecordingMailSender : IMailSender
 {
     private readonly List<OutgoingMail> sent = [];
 
+    private readonly HashSet<string> down = [];
+
     public IReadOnlyList<OutgoingMail> Sent { get { lock (sent) return [.. sent]; } }
+
+    /// <summary>While set, mail filed under <paramref name="subjectId"/> fails as with a mail server that is down (transient).</summary>
+    public void Down(string subjectId, bool isDown = true)
+    {
+        lock (sent)
+        {
+            if (isDown) down.Add(subjectId);
+            else down.Remove(subjectId);
+        }
+    }
 
     public Task Send(OutgoingMail mail)
     {
-        lock (sent) sent.Add(mail);
+        lock (sent)
+        {
+            if (down.Contains(mail.SubjectId)) throw new MailDeliveryException("Mail not sent: connecting to the test mail server failed.", transient: true);
+            sent.Add(mail);
+        }
         return Task.CompletedTask;
     }
 

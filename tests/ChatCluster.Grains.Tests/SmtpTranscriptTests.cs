@@ -97,7 +97,16 @@ public class SmtpCluster : IAsyncLifetime
 {
     public const string Text = "My order 991 never arrived";
 
-    public LoopbackSmtpServer Server { get; } = new() { RefusesRecipient = to => to.StartsWith("refused-", StringComparison.Ordinal) };
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> deferred = new();
+
+    /// <summary>Refuses (550) addresses starting <c>refused-</c>; answers <c>busy-</c> addresses 451 the first time only.</summary>
+    public SmtpCluster() => Server = new LoopbackSmtpServer
+    {
+        RefusesRecipient = to => to.StartsWith("refused-", StringComparison.Ordinal),
+        DefersRecipient = to => to.StartsWith("busy-", StringComparison.Ordinal) && deferred.TryAdd(to, true),
+    };
+
+    public LoopbackSmtpServer Server { get; }
 
     public CapturedLogs Logs { get; } = new();
 
@@ -118,6 +127,11 @@ public class SmtpCluster : IAsyncLifetime
             ["ChatCluster:Mail:Smtp:Security"] = "None",
             ["ChatCluster:Mail:Smtp:Timeout"] = "00:00:03",
             ["ChatCluster:Mail:OutboxPath"] = OutboxPath,
+            // Transcripts that failed transiently are tried again 1 s apart and given up 2.5 s after the first failure: the
+            // third try (at about 2 s) is the last, whatever a few hundred milliseconds of reminder lateness.
+            ["ChatCluster:Mail:Retry:FirstDelay"] = "00:00:01",
+            ["ChatCluster:Mail:Retry:MaximumDelay"] = "00:00:01",
+            ["ChatCluster:Mail:Retry:GiveUpAfter"] = "00:00:02.500",
         }).Build();
         var logs = Logs;
         var builder = new InProcessTestClusterBuilder(1);
@@ -189,6 +203,12 @@ public sealed class CapturedLogs : ILoggerProvider
             if (DateTime.UtcNow > until) throw new Xunit.Sdk.XunitException($"No warning mentioning {text} was logged within {seconds}s.");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>How many warnings so far mention <paramref name="text"/>.</summary>
+    public int Count(string text)
+    {
+        lock (lines) return lines.Count(l => l.Contains(text, StringComparison.Ordinal));
     }
 
     public void Dispose()

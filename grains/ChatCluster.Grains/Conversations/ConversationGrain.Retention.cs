@@ -64,9 +64,15 @@ public sealed partial class ConversationGrain
         return true;
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task ReceiveReminder(string reminderName, TickStatus status) => reminderName switch
     {
-        if (reminderName != RetentionClock.ReminderName) return;
+        RetentionClock.ReminderName => CheckRetention(),
+        TranscriptRetryReminder => RetryTranscript(),
+        _ => Task.CompletedTask,
+    };
+
+    private async Task CheckRetention()
+    {
         if (!state.State.Started)
         {
             await RetentionClock.Cancel(this);
@@ -121,6 +127,7 @@ public sealed partial class ConversationGrain
             await state.WriteStateAsync();
         }
         await RetentionClock.Cancel(this);
+        await CancelTranscriptRetry(); // the owed transcript went with the state: nothing is left to send
         _ = GrainFactory.GetGrain<IRetentionRegistryGrain>(tenantId).Remove(RetainedAs);
         // A closed summary without the name takes the conversation off the agents' inbox.
         if (wasLive) _ = GrainFactory.GetGrain<ITenantInboxGrain>(tenantId).Update(leaving);

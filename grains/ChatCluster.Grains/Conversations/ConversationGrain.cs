@@ -260,6 +260,9 @@ public sealed class ConversationState
     /// <summary>The visitor restricted processing or objected (R5): the conversation feeds no statistics meanwhile.</summary>
     [Id(14)] public bool ProcessingRestricted { get; set; }
 
+    /// <summary>A transcript whose mail failed transiently and is tried again by the <c>transcript-retry</c> reminder (W5).</summary>
+    [Id(15)] public OwedTranscript? OwedTranscript { get; set; }
+
     /// <summary>The visitor's rating; its comment is personal data and is deleted with the rest (Id 20+: assignment features).</summary>
     [Id(20)] public ConversationRating? Rating { get; set; }
 }

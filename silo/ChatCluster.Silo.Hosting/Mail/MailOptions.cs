@@ -1,3 +1,5 @@
+using ChatCluster.Grains.Mail;
+
 namespace ChatCluster.Silo.Hosting.Mail;
 
 /// <summary>
@@ -25,6 +27,9 @@ public sealed class MailOptions
 
     public SmtpOptions Smtp { get; set; } = new();
 
+    /// <summary>How a transcript whose mail failed transiently is tried again (<c>ChatCluster:Mail:Retry</c>).</summary>
+    public MailRetryOptions Retry { get; set; } = new();
+
     public IEnumerable<string> Problems()
     {
         if (KeepFor <= TimeSpan.Zero || KeepFor > MaximumKeepFor) yield return $"{Section}:KeepFor must be positive and at most 730 days (R6).";
@@ -35,6 +40,7 @@ public sealed class MailOptions
             yield return $"{SmtpOptions.Section}:Security is '{Smtp.Security}'; use one of {string.Join(", ", SmtpOptions.SecurityModes)}.";
         if (Smtp.Timeout < TimeSpan.FromSeconds(1) || Smtp.Timeout > SmtpOptions.MaximumTimeout)
             yield return $"{SmtpOptions.Section}:Timeout must be between 1 second and {SmtpOptions.MaximumTimeout.TotalSeconds:0} seconds: closing a conversation waits for the mail, and Orleans gives up on a call after 30 seconds.";
+        foreach (var problem in Retry.Problems()) yield return problem;
     }
 }
 

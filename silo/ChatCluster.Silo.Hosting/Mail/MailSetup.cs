@@ -3,11 +3,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting;
 
 namespace ChatCluster.Silo.Hosting.Mail;
 
-/// <summary>Wires mail (W5, R6): SMTP when <c>ChatCluster:Mail:Smtp:Host</c> is set, the outbox folder otherwise.</summary>
+/// <summary>
+/// Wires mail (W5, R6): SMTP when <c>ChatCluster:Mail:Smtp:Host</c> is set, the outbox folder otherwise; the retry of
+/// transcripts that failed transiently (<c>ChatCluster:Mail:Retry</c>).
+/// </summary>
 public static class MailSetup
 {
     public static ISiloBuilder AddChatMail(this ISiloBuilder silo, IConfiguration configuration)
@@ -25,8 +29,15 @@ public static class MailSetup
         if (problems.Count > 0) throw new OptionsValidationException(MailOptions.Section, typeof(MailOptions), problems);
 
         silo.Services.AddSingleton(options);
+        silo.Services.AddSingleton(Options.Create(options.Retry));
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<MailMetrics>();
+        silo.Services.AddSingleton<ITranscriptRetryMetrics>(sp => sp.GetRequiredService<MailMetrics>());
+        if (options.Retry.FirstDelay < TimeSpan.FromMinutes(1))
+        {
+            // Retry reminders wait FirstDelay at first; Orleans refuses periods under its minimum (one minute by default).
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = Min(o.MinimumReminderPeriod, options.Retry.FirstDelay));
+        }
         if (options.Smtp.Host is { Length: > 0 })
         {
             silo.Services.AddSingleton<SmtpMailSender>();
@@ -40,6 +51,8 @@ public static class MailSetup
         }
         return silo;
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
 
 /// <summary>R6: every <see cref="MailOptions.SweepInterval"/>, deletes outbox files older than <see cref="MailOptions.KeepFor"/>.</summary>
