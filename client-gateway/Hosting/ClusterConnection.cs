@@ -47,17 +47,11 @@ public static class ClusterConnection
         foreach (var key in new[] { nameof(ChatSiloOptions.SiloPort), nameof(ChatSiloOptions.GatewayPort) })
         {
             var setting = $"{ChatSiloOptions.Section}:{key}";
-            if (string.IsNullOrEmpty(configuration[setting])) chosen[setting] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (string.IsNullOrEmpty(configuration[setting])) chosen[setting] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         if (chosen.Count > 0) configuration.AddInMemoryCollection(chosen);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// Silos found through PostgreSQL membership when <c>ChatCluster:Postgres:ConnectionString</c> is set

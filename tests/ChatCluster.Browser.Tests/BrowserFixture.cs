@@ -45,8 +45,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["urls"] = "http://127.0.0.1:0",
             ["ChatCluster:Demo:AgentPassword"] = DemoPassword,
             ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
-            ["ChatCluster:Silo:SiloPort"] = FreePort().ToString(),
-            ["ChatCluster:Silo:GatewayPort"] = FreePort().ToString(),
+            ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
+            ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         var webRoot = Path.Combine(RepoRoot, "client-gateway", "wwwroot");
@@ -166,12 +166,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         return new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string FindRepoRoot()
     {

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
+using ChatCluster.Gateway.Hosting;
 
 namespace ChatCluster.Browser.Tests;
 
@@ -74,7 +75,7 @@ public sealed class EmbeddingTests(BrowserFixture fixture, ITestOutputHelper out
         var widget = new Widget(page);
         var sockets = 0;
         page.WebSocket += (_, _) => sockets++;
-        await page.GotoAsync(new Uri(fixture.ForeignUri, $"down?port={BrowserFixture.FreePort()}").ToString());
+        await page.GotoAsync(new Uri(fixture.ForeignUri, $"down?port={ListenPorts.Next()}").ToString());
         await widget.Open();
 
         await Expect(widget.Notice).ToHaveTextAsync("Chat unavailable, retrying…");

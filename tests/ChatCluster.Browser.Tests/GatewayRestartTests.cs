@@ -34,8 +34,8 @@ public sealed class GatewayRestartTests(BrowserFixture fixture, ITestOutputHelpe
 
     private readonly string clusterId = "restart-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-    private readonly int siloGatewayPort = BrowserFixture.FreePort();
-    private readonly int widgetPort = BrowserFixture.FreePort();
+    private readonly int siloGatewayPort = ListenPorts.Next();
+    private readonly int widgetPort = ListenPorts.Next();
     private IHost? silo;
     private WebApplication? gateway;
     private WebApplication? agentGateway;
@@ -49,7 +49,7 @@ public sealed class GatewayRestartTests(BrowserFixture fixture, ITestOutputHelpe
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ChatCluster:Silo:Storage"] = "Memory",
-            ["ChatCluster:Silo:SiloPort"] = BrowserFixture.FreePort().ToString(),
+            ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
             ["ChatCluster:Silo:GatewayPort"] = siloGatewayPort.ToString(),
             ["ChatCluster:Silo:ClusterId"] = clusterId,
             ["ChatCluster:Silo:ServiceId"] = clusterId,

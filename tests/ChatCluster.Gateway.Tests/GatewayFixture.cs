@@ -45,8 +45,8 @@ public class GatewayFixture : IAsyncLifetime
             ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
             ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
             ["ChatCluster:Demo:AgentPassword"] = DemoPassword,
-            ["ChatCluster:Silo:SiloPort"] = FreePort().ToString(),
-            ["ChatCluster:Silo:GatewayPort"] = FreePort().ToString(),
+            ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
+            ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in Settings) settings[k] = v;
@@ -106,12 +106,6 @@ public class GatewayFixture : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["siteKey"]!.GetValue<string>();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using ChatCluster.LoadTests.Distributed;
+using ChatCluster.Gateway.Hosting;
 
 namespace ChatCluster.LoadTests.Gateway;
 
@@ -38,8 +39,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         ["ChatCluster__Gateway__OperatorKey"] = operatorKey,
         ["ChatCluster__Gateway__FramesPerSecond"] = "10000",
         ["ChatCluster__Gateway__FrameBurst"] = "100000",
-        ["ChatCluster__Silo__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["ChatCluster__Silo__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["ChatCluster__Silo__SiloPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["ChatCluster__Silo__GatewayPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning",
     };
@@ -48,7 +49,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> extra, CancellationToken cancellationToken)
     {
         var dll = FindGatewayAssembly();
-        var port = FreePort();
+        var port = ListenPorts.Next();
         var operatorKey = "lt-op-" + Guid.NewGuid().ToString("N");
         var info = new ProcessStartInfo(SelfLauncher.DotnetHost())
         {
@@ -116,12 +117,6 @@ public sealed class GatewayProcess : IAsyncDisposable
         throw new FileNotFoundException("ChatCluster.sln not found above " + here + "; set CHATCLUSTER_GATEWAY_DLL to the gateway's ChatCluster.Gateway.dll.");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Keep(string? line)
     {

@@ -15,8 +15,8 @@ public sealed class BadConfigurationTests : IClassFixture<PostgresFixture>
     private static Dictionary<string, string?> Silo(string? connectionString) => new()
     {
         ["ChatCluster:Silo:Storage"] = "Postgres",
-        ["ChatCluster:Silo:SiloPort"] = RedisServer.FreePort().ToString(),
-        ["ChatCluster:Silo:GatewayPort"] = RedisServer.FreePort().ToString(),
+        ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
+        ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
         ["ChatCluster:Silo:AdvertisedAddress"] = "127.0.0.1",
         ["ChatCluster:Silo:ClusterId"] = "bad-config-" + Guid.NewGuid().ToString("N")[..6],
         ["ChatCluster:Postgres:ConnectionString"] = connectionString,
@@ -35,7 +35,7 @@ public sealed class BadConfigurationTests : IClassFixture<PostgresFixture>
     [Fact]
     public async Task A_silo_with_an_unreachable_database_names_the_key_and_the_target()
     {
-        var unreachable = $"Host=127.0.0.1;Port={RedisServer.FreePort()};Database=nowhere;Username=chatcluster;Password=secret-password;Timeout=3";
+        var unreachable = $"Host=127.0.0.1;Port={ListenPorts.Next()};Database=nowhere;Username=chatcluster;Password=secret-password;Timeout=3";
         var ex = await Assert.ThrowsAsync<DatabaseConnectionException>(() => ClusterModeFixture.StartSilo(Silo(unreachable)));
         Assert.Contains(PostgresOptions.ConnectionStringKey, ex.Message);
         Assert.Contains("unreachable", ex.Message);
@@ -79,9 +79,9 @@ public sealed class BadConfigurationTests : IClassFixture<PostgresFixture>
             ["urls"] = "http://127.0.0.1:0",
             ["ChatCluster:Gateway:OperatorKey"] = "operator-key-0123456789",
             ["ChatCluster:Demo:Enabled"] = "false",
-            ["ChatCluster:Silo:SiloPort"] = RedisServer.FreePort().ToString(),
-            ["ChatCluster:Silo:GatewayPort"] = RedisServer.FreePort().ToString(),
-            ["ChatCluster:Redis:ConnectionString"] = $"127.0.0.1:{RedisServer.FreePort()},connectTimeout=1000",
+            ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
+            ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
+            ["ChatCluster:Redis:ConnectionString"] = $"127.0.0.1:{ListenPorts.Next()},connectTimeout=1000",
             ["Logging:LogLevel:Default"] = "None",
         };
         var app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));

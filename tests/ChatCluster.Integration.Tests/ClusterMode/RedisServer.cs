@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using ChatCluster.Gateway.Hosting;
 
 namespace ChatCluster.Integration.Tests.ClusterMode;
 
@@ -13,7 +14,7 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private Process? process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = ListenPorts.Next();
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
@@ -68,10 +69,4 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Kill();
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using ChatCluster.Integration.Tests.ClusterMode;
+using ChatCluster.Gateway.Hosting;
 
 namespace ChatCluster.Integration.Tests.Drills;
 
@@ -49,8 +50,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(IReadOnlyDictionary<string, string> settings)
     {
-        var siloPort = RedisServer.FreePort();
-        var httpPort = RedisServer.FreePort();
+        var siloPort = ListenPorts.Next();
+        var httpPort = ListenPorts.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -63,7 +64,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ChatCluster__Silo__Storage"] = "Postgres";
         start.Environment["ChatCluster__Silo__SiloPort"] = siloPort.ToString();
-        start.Environment["ChatCluster__Silo__GatewayPort"] = RedisServer.FreePort().ToString();
+        start.Environment["ChatCluster__Silo__GatewayPort"] = ListenPorts.Next().ToString();
         start.Environment["ChatCluster__Silo__AdvertisedAddress"] = "127.0.0.1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__")] = value;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ChatCluster.Integration.Tests.ClusterMode;
 using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Options;
+using ChatCluster.Gateway.Hosting;
 
 namespace ChatCluster.Integration.Tests.Privacy;
 
@@ -81,8 +82,8 @@ public sealed class EncryptionConfigurationTests(PostgresFixture postgres) : ICl
         var settings = new Dictionary<string, string?>
         {
             ["ChatCluster:Silo:Storage"] = "Postgres",
-            ["ChatCluster:Silo:SiloPort"] = RedisServer.FreePort().ToString(),
-            ["ChatCluster:Silo:GatewayPort"] = RedisServer.FreePort().ToString(),
+            ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
+            ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
             ["ChatCluster:Silo:AdvertisedAddress"] = "127.0.0.1",
             ["ChatCluster:Silo:ClusterId"] = "enc-config-" + Guid.NewGuid().ToString("N")[..6],
             ["ChatCluster:Postgres:ConnectionString"] = postgres.ConnectionString,

@@ -77,8 +77,8 @@ public class PrivacyStoreFixture : IAsyncLifetime
     protected virtual Dictionary<string, string?> SiloSettings() => new()
     {
         ["ChatCluster:Silo:Storage"] = "Postgres",
-        ["ChatCluster:Silo:SiloPort"] = RedisServer.FreePort().ToString(),
-        ["ChatCluster:Silo:GatewayPort"] = RedisServer.FreePort().ToString(),
+        ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
+        ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
         ["ChatCluster:Silo:AdvertisedAddress"] = "127.0.0.1",
         ["ChatCluster:Silo:ClusterId"] = clusterId,
         ["ChatCluster:Silo:ServiceId"] = clusterId,
