@@ -33,7 +33,7 @@ public sealed class RedisServer : IAsyncDisposable
         };
         foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
             start.ArgumentList.Add(arg);
-        process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Binary}.");
+        process = ChildProcesses.Track(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Binary}."));
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -63,6 +63,7 @@ public sealed class RedisServer : IAsyncDisposable
         if (process is null || process.HasExited) return;
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
+        ChildProcesses.Forget(process);
         process.Dispose();
         process = null;
     }

@@ -69,7 +69,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__")] = value;
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the silo process.");
+        var process = ChildProcesses.Track(Process.Start(start) ?? throw new InvalidOperationException("Could not start the silo process."));
         var silo = new SiloProcess(process, siloPort, httpPort);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
@@ -113,6 +113,7 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             // Already gone.
         }
+        ChildProcesses.Forget(process);
         process.Dispose();
     }
 
