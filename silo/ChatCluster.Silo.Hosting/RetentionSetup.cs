@@ -12,18 +12,7 @@ public static class RetentionSetup
 {
     public static ISiloBuilder AddChatRetention(this ISiloBuilder silo, IConfiguration configuration)
     {
-        RetentionOptions options;
-        try
-        {
-            options = configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions();
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(RetentionOptions.Section, typeof(RetentionOptions),
-                [$"{RetentionOptions.Section}: {ex.InnerException?.Message ?? ex.Message}"]);
-        }
-        var problems = options.Problems().ToList();
-        if (problems.Count > 0) throw new OptionsValidationException(RetentionOptions.Section, typeof(RetentionOptions), problems);
+        var options = ValidatedSection.Read<RetentionOptions>(configuration, RetentionOptions.Section, o => o.Problems());
 
         silo.Services.AddSingleton(Options.Create(options));
         silo.Services.AddSingleton<RetentionClock>();

@@ -16,17 +16,7 @@ public static class MailSetup
 {
     public static ISiloBuilder AddChatMail(this ISiloBuilder silo, IConfiguration configuration)
     {
-        MailOptions options;
-        try
-        {
-            options = configuration.GetSection(MailOptions.Section).Get<MailOptions>() ?? new MailOptions();
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(MailOptions.Section, typeof(MailOptions), [$"{MailOptions.Section}: {ex.InnerException?.Message ?? ex.Message}"]);
-        }
-        var problems = options.Problems().ToList();
-        if (problems.Count > 0) throw new OptionsValidationException(MailOptions.Section, typeof(MailOptions), problems);
+        var options = ValidatedSection.Read<MailOptions>(configuration, MailOptions.Section, o => o.Problems());
 
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(Options.Create(options.Retry));
