@@ -59,10 +59,7 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
     [Fact]
     public async Task Sockets_that_said_hello_before_the_closure_are_closed_with_tenant_closed_and_other_tenants_stay_connected()
     {
-        var tenant = "w-" + Ids.Random(6);
-        var ownerEmail = "owner@" + tenant + ".test";
-        var siteKey = await gateway.CreateTenant(tenant, ownerEmail, Password);
-        var owner = await gateway.Login(tenant, ownerEmail, Password);
+        var (tenant, siteKey, owner) = await gateway.FreshTenant("w");
         await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
         await visitor.HelloVisitor(siteKey);
         await using var agent = await ChatClient.Connect(gateway.SocketUri, Encoding2.MessagePack);
@@ -70,11 +67,7 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
         await using var bystander = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
         await bystander.HelloVisitor(gateway.SiteKey); // the demo tenant
 
-        using (var close = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/close"))
-        {
-            close.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
-            (await gateway.Http.SendAsync(close)).EnsureSuccessStatusCode();
-        }
+        (await gateway.OperatorCall(HttpMethod.Post, $"/api/tenants/{tenant}/close")).EnsureSuccessStatusCode();
 
         // Neither socket sends anything: the gateway notices on its own, within a watchdog tick (5 s by default).
         var wait = TimeSpan.FromSeconds(20);

@@ -22,10 +22,21 @@ public static class ApiCalls
         return JsonNode.Parse(text)!.AsObject();
     }
 
-    public static async Task AssertProblem(this HttpResponseMessage response, HttpStatusCode status, string code)
+    /// <summary>Asserts a problem-details answer with <paramref name="status"/> and <paramref name="code"/>; returns its body.</summary>
+    public static async Task<JsonObject> AssertProblem(this HttpResponseMessage response, HttpStatusCode status, string code)
     {
         var body = await response.Json(status);
         Assert.Equal(code, (string?)body["code"]);
+        return body;
+    }
+
+    /// <summary>A call of the operator API, with the fixture's operator key.</summary>
+    public static async Task<HttpResponseMessage> OperatorCall(this GatewayFixture gateway, HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-Operator-Key", GatewayFixture.OperatorKey);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return await gateway.Http.SendAsync(request);
     }
 
     /// <summary>A fresh tenant with its owner logged in: (tenantId, siteKey, owner token).</summary>

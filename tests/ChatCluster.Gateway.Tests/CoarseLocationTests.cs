@@ -77,12 +77,17 @@ public sealed class CountryTableTests
 /// <summary>A gateway whose country table places the loopback network (where the test clients come from) in Germany.</summary>
 public sealed class CountryTableGatewayFixture : GatewayFixture
 {
-    private readonly string table = Path.Combine(Path.GetTempPath(), $"countries-{Guid.NewGuid():N}.csv");
-
-    public CountryTableGatewayFixture() =>
-        File.WriteAllText(table, "127.0.0.0,127.255.255.255,DE\n::1,::1,AT\n");
+    private readonly string table = WriteCountryTable("127.0.0.0,127.255.255.255,DE\n::1,::1,AT\n");
 
     protected override Dictionary<string, string?> Settings => new() { ["ChatCluster:Gateway:CountryTablePath"] = table };
+
+    /// <summary>A country table (<c>first,last,CC</c> lines) in a temporary file, for a fixture's settings.</summary>
+    public static string WriteCountryTable(string csv)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"countries-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, csv);
+        return path;
+    }
 }
 
 /// <summary>R2: the statistics keep where visitors come from only as a country per day, never the address.</summary>
@@ -106,7 +111,7 @@ public sealed class CoarseLocationTests(CountryTableGatewayFixture gateway) : IC
 
         JsonObject stats = null!;
         var until = DateTime.UtcNow.AddSeconds(20);
-        while ((stats = await Get("/api/stats", owner))["totals"]!["conversationsByCountry"]!.AsObject().Count == 0)
+        while ((stats = await (await gateway.Call(HttpMethod.Get, "/api/stats", owner)).Json())["totals"]!["conversationsByCountry"]!.AsObject().Count == 0)
         {
             Assert.True(DateTime.UtcNow < until, "the conversation was not counted by country: " + stats.ToJsonString());
             await Task.Delay(200);
@@ -114,23 +119,15 @@ public sealed class CoarseLocationTests(CountryTableGatewayFixture gateway) : IC
         var counted = Assert.Single(stats["totals"]!["conversationsByCountry"]!.AsObject());
         Assert.Equal(("DE", 1L), (counted.Key, (long)counted.Value!));
 
-        var report = await Get("/api/reports", owner);
+        var report = await (await gateway.Call(HttpMethod.Get, "/api/reports", owner)).Json();
         var country = Assert.Single(report["countries"]!.AsArray())!;
         Assert.Equal("DE", (string)country["country"]!);
         Assert.Equal(1, (long)country["conversations"]!);
         Assert.DoesNotContain("127.0.0.1", stats.ToJsonString() + report.ToJsonString());
 
         // Held with the person, the country is part of what they can export (R5).
-        var export = await Get($"/api/privacy/subjects/{visitorId}/export", owner);
+        var export = await (await gateway.Call(HttpMethod.Get, $"/api/privacy/subjects/{visitorId}/export", owner)).Json();
         Assert.Equal("DE", (string)export["visitor"]!["lastConnection"]!["country"]!);
     }
 
-    private async Task<JsonObject> Get(string path, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var response = await gateway.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-    }
 }

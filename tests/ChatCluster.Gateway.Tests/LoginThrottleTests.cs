@@ -11,22 +11,26 @@ using Microsoft.Extensions.Time.Testing;
 namespace ChatCluster.Gateway.Tests;
 
 /// <summary>
-/// A gateway with tight login limits (8 attempts a minute per address, lockout after 3 failures for 2 minutes)
-/// whose throttle runs on a fake clock: a slow machine cannot refill an allowance between two requests.
+/// A gateway whose login throttle runs on a fake clock (the rest of the gateway on the real one): a slow machine
+/// cannot refill an allowance between two requests, and a test moves time instead of waiting.
 /// </summary>
-public sealed class TightLoginLimitsFixture : GatewayFixture
+public abstract class FakeLoginClockFixture : GatewayFixture
 {
     public FakeTimeProvider ThrottleClock { get; } = new(DateTimeOffset.UtcNow);
 
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<AuthOptions>(), ThrottleClock));
+}
+
+/// <summary>Tight login limits: 8 attempts a minute per address, lockout after 3 failures for 2 minutes.</summary>
+public sealed class TightLoginLimitsFixture : FakeLoginClockFixture
+{
     protected override Dictionary<string, string?> Settings => new()
     {
         ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "8",
         ["ChatCluster:Auth:LoginFailuresBeforeLockout"] = "3",
         ["ChatCluster:Auth:LoginLockout"] = "00:02:00",
     };
-
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<AuthOptions>(), ThrottleClock));
 }
 
 /// <summary>S2, T2: password guessing is slowed per account and per client address, before any bcrypt check.</summary>
@@ -41,41 +45,34 @@ public sealed class LoginThrottleTests(TightLoginLimitsFixture gateway) : IClass
         await gateway.CreateTenant(tenant, $"owner@{tenant}.test", Password); // the operator API: not a login
 
         for (var i = 0; i < 3; i++)
-            await AssertProblem(await Login(tenant, $"owner@{tenant}.test", "wrong-guess-" + i), HttpStatusCode.Unauthorized, "not_authenticated");
+            await (await Login(tenant, $"owner@{tenant}.test", "wrong-guess-" + i)).AssertProblem(HttpStatusCode.Unauthorized, "not_authenticated");
         var locked = await Login(tenant, $"OWNER@{tenant}.test", Password); // right password, same account in other case
-        var problem = await AssertProblem(locked, HttpStatusCode.TooManyRequests, "rate_limited");
+        var problem = await locked.AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Contains("this account", (string)problem["detail"]!);
         Assert.Equal(120, int.Parse(locked.Headers.GetValues("Retry-After").Single()));
 
         // An unknown account of the same tenant is counted on its own; nothing tells it apart from a known one.
-        await AssertProblem(await Login(tenant, $"nobody@{tenant}.test", "guess"), HttpStatusCode.Unauthorized, "not_authenticated");
+        await (await Login(tenant, $"nobody@{tenant}.test", "guess")).AssertProblem(HttpStatusCode.Unauthorized, "not_authenticated");
 
         gateway.ThrottleClock.Advance(TimeSpan.FromMinutes(2)); // the lock is over; the address got back 16 attempts' worth, up to 8
         for (var i = 0; i < 7; i++) // 7 of the 8
             Assert.Equal(HttpStatusCode.OK, (await Login(tenant, $"owner@{tenant}.test", Password)).StatusCode);
-        await AssertProblem(await Login(tenant, $"owner@{tenant}.test", "wrong"), HttpStatusCode.Unauthorized, "not_authenticated");
+        await (await Login(tenant, $"owner@{tenant}.test", "wrong")).AssertProblem(HttpStatusCode.Unauthorized, "not_authenticated");
 
         // 8 attempts a minute from one address, right or wrong: the 9th is refused without a password check.
         var flooded = await Login(tenant, $"owner@{tenant}.test", Password);
-        var refused = await AssertProblem(flooded, HttpStatusCode.TooManyRequests, "rate_limited");
+        var refused = await flooded.AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Contains("your address", (string)refused["detail"]!);
         Assert.Equal(8, int.Parse(flooded.Headers.GetValues("Retry-After").Single())); // one attempt's worth: 60 s / 8, rounded up
 
         gateway.ThrottleClock.Advance(TimeSpan.FromSeconds(7.5)); // the allowance refills evenly: one attempt back
         Assert.Equal(HttpStatusCode.OK, (await Login(tenant, $"owner@{tenant}.test", Password)).StatusCode);
-        await AssertProblem(await Login(tenant, $"owner@{tenant}.test", Password), HttpStatusCode.TooManyRequests, "rate_limited");
+        await (await Login(tenant, $"owner@{tenant}.test", Password)).AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     private Task<HttpResponseMessage> Login(string tenantId, string email, string password) =>
         gateway.Http.PostAsJsonAsync("/api/auth/login", new { tenantId, email, password });
 
-    private static async Task<JsonObject> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal(code, (string)body["code"]!);
-        return body;
-    }
 }
 
 /// <summary>Bad input to the throttle: names that cannot be accounts are not tracked; nonsense limits stop the start.</summary>

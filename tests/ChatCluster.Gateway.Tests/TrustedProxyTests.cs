@@ -16,13 +16,9 @@ namespace ChatCluster.Gateway.Tests;
 /// X-Forwarded-For. Its country table puts 203.0.113.0/24 in the Netherlands; logins are limited to 2 a minute
 /// per client address, on a fake clock.
 /// </summary>
-public sealed class TrustedProxyFixture : GatewayFixture
+public sealed class TrustedProxyFixture : FakeLoginClockFixture
 {
-    private readonly string table = Path.Combine(Path.GetTempPath(), $"countries-{Guid.NewGuid():N}.csv");
-
-    public TrustedProxyFixture() => File.WriteAllText(table, "203.0.113.0,203.0.113.255,NL\n127.0.0.0,127.255.255.255,DE\n");
-
-    public FakeTimeProvider ThrottleClock { get; } = new(DateTimeOffset.UtcNow);
+    private readonly string table = CountryTableGatewayFixture.WriteCountryTable("203.0.113.0,203.0.113.255,NL\n127.0.0.0,127.255.255.255,DE\n");
 
     protected override Dictionary<string, string?> Settings => new()
     {
@@ -31,9 +27,6 @@ public sealed class TrustedProxyFixture : GatewayFixture
         ["ChatCluster:Gateway:CountryTablePath"] = table,
         ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "2",
     };
-
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<AuthOptions>(), ThrottleClock));
 }
 
 /// <summary>Behind trusted proxies the client's own address counts: for the login throttle, the country and the visitor's record.</summary>
@@ -53,13 +46,29 @@ public sealed class TrustedProxyTests(TrustedProxyFixture gateway) : IClassFixtu
             var conversationId = await visitor.StartConversation(name: "Joanna", email: "joanna@example.com");
             await visitor.SendMessage(conversationId, "m-1", "Hallo!");
 
+            gateway.ThrottleClock.Advance(TimeSpan.FromMinutes(1)); // the owner logs in from the proxy's address: 2 a minute
             var owner = await gateway.Login(tenant, $"owner@{tenant}.test", Password);
-            var export = await Get($"/api/privacy/subjects/{visitorId}/export", owner);
+            var export = await (await gateway.Call(HttpMethod.Get, $"/api/privacy/subjects/{visitorId}/export", owner)).Json();
             var connection = export["visitor"]!["lastConnection"]!;
             Assert.Equal("203.0.113.7", (string)connection["ipAddress"]!);
             Assert.Equal("NL", (string)connection["country"]!);
             Assert.DoesNotContain("198.51.100.9", export.ToJsonString());
         }
+    }
+
+    [Theory]
+    [InlineData("not-an-address")]
+    [InlineData("203.0.113.7:99999, ,;")]
+    public async Task A_malformed_forwarded_address_leaves_the_proxys_own_and_the_socket_works(string forwardedFor)
+    {
+        gateway.ThrottleClock.Advance(TimeSpan.FromMinutes(1)); // the owner logs in from the proxy's address: 2 a minute
+        var (_, siteKey, owner) = await gateway.FreshTenant("pm");
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json,
+            configure: o => o.SetRequestHeader("X-Forwarded-For", forwardedFor));
+        var visitorId = (string)(await visitor.HelloVisitor(siteKey))["visitorId"]!;
+        await visitor.StartConversation(name: "Jo", email: "jo@example.com");
+        var export = await (await gateway.Call(HttpMethod.Get, $"/api/privacy/subjects/{visitorId}/export", owner)).Json();
+        Assert.Equal("127.0.0.1", (string)export["visitor"]!["lastConnection"]!["ipAddress"]!);
     }
 
     [Fact]
@@ -79,14 +88,6 @@ public sealed class TrustedProxyTests(TrustedProxyFixture gateway) : IClassFixtu
         Assert.Equal(HttpStatusCode.Unauthorized, (await Login("192.0.2.11")).StatusCode); // another client behind the same proxy is not
     }
 
-    private async Task<JsonObject> Get(string path, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var response = await gateway.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-    }
 }
 
 /// <summary>Without configured proxies, a forwarded address is a claim anyone can make: it is ignored.</summary>
