@@ -15,6 +15,10 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             _ => (StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "Internal error", "Something went wrong on our side; it was logged."),
         };
         context.Response.StatusCode = status;
+        if (exception is ChatRuleException { RetryAfterMs: { } retryMs })
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryMs / 1000.0)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else if (status == StatusCodes.Status503ServiceUnavailable)
+            context.Response.Headers.RetryAfter = "1";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

@@ -61,7 +61,9 @@ public sealed partial class ChatConnection
         }
         catch (ChatRuleException ex)
         {
-            Send(Error(frame, ex.Code, ex.Message));
+            var error = Error(frame, ex.Code, ex.Message);
+            if (ex.RetryAfterMs is { } retry) error.RetryAfterMs = retry;
+            Send(error);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {

@@ -12,10 +12,26 @@ public sealed class ChatRuleException : Exception
     [Id(0)]
     public string Code { get; }
 
+    /// <summary>For retryable errors (<c>unavailable</c>, <c>rate_limited</c>): when the client may try again.</summary>
+    [Id(1)]
+    public int? RetryAfterMs { get; init; }
+
     public static ChatRuleException NotFound(string what) => new(ErrorCodes.NotFound, $"{what} was not found.");
     public static ChatRuleException Forbidden(string message) => new(ErrorCodes.Forbidden, message);
     public static ChatRuleException Conflict(string message) => new(ErrorCodes.Conflict, message);
     public static ChatRuleException Invalid(string message) => new(ErrorCodes.InvalidRequest, message);
+
+    /// <summary>
+    /// A dependency (the database, a silo) failed or is overloaded; nothing was done and the same request may be
+    /// repeated (a send with the same client message id is deduplicated). The one retryable error that crosses
+    /// grain boundaries in place of provider exceptions, which have no Orleans codec.
+    /// </summary>
+    public static ChatRuleException Unavailable(string message, TimeSpan retryAfter) =>
+        new(ErrorCodes.Unavailable, message) { RetryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds) };
+
+    /// <summary>A quota was exceeded; the client may try again after <paramref name="retryAfter"/>.</summary>
+    public static ChatRuleException RateLimited(string message, TimeSpan retryAfter) =>
+        new(ErrorCodes.RateLimited, message) { RetryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds) };
 }
 
 /// <summary>The error codes of the wire protocol and the HTTP API (docs/protocol.md lists them).</summary>
