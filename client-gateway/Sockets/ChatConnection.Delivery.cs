@@ -20,6 +20,9 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
     {
         public IAsyncDisposable Lease { get; } = lease;
         public long Delivered { get; set; } = delivered;
+
+        /// <summary>Catch-ups that failed in a row; while above zero a retry is scheduled (<see cref="FollowerRetry"/>).</summary>
+        public int FailedCatchUps { get; set; }
     }
 
     private abstract record DeliveryWork;
@@ -29,6 +32,8 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
     private sealed record EventWork(ConversationEvent Event) : DeliveryWork;
 
     private sealed record ResyncWork : DeliveryWork;
+
+    private sealed record CatchUpWork(string ConversationId) : DeliveryWork;
 
     /// <summary>Asks the delivery loop to catch up every followed conversation from the log.</summary>
     public void Resync() => deliveries.Writer.TryWrite(new ResyncWork());
@@ -73,18 +78,13 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
                         }
                         break;
                     case ResyncWork:
-                        if (session is not { } who) break;
                         foreach (var (conversationId, watched) in watching)
                         {
-                            try
-                            {
-                                await CatchUp(who, conversationId, watched);
-                            }
-                            catch (Exception ex) when (ex is not OperationCanceledException)
-                            {
-                                services.Logger.LogWarning(ex, "Resynchronising conversation {Conversation} failed; the client catches up on resume", conversationId);
-                            }
+                            if (watched.FailedCatchUps == 0) await CatchUpOrRetry(conversationId, watched);
                         }
+                        break;
+                    case CatchUpWork retry:
+                        if (watching.TryGetValue(retry.ConversationId, out var behind)) await CatchUpOrRetry(retry.ConversationId, behind, retrying: true);
                         break;
                     case EventWork e:
                         try
@@ -150,7 +150,8 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
                     watched.Delivered = message.Seq;
                     return;
                 }
-                await CatchUp(s, e.ConversationId, watched); // an event went missing: read the gap from the grain
+                // An event went missing: read the gap from the grain (unless a retry of that is already scheduled).
+                if (watched.FailedCatchUps == 0) await CatchUpOrRetry(e.ConversationId, watched);
                 return;
             case ConversationEventKind.Typing when e.Actor is { } who:
                 if (who.Kind == s.Me.Kind && who.Id == s.Me.Id) return;
@@ -163,6 +164,53 @@ public sealed partial class ChatConnection : IFeedListener<ConversationEvent>, I
                 if (s.IsAgent) return; // agents hear of status changes through their inbox feed
                 Send(new ConversationEventFrame { Conversation = Dto.From(summary), By = e.Actor is null ? null : Dto.From(e.Actor) });
                 return;
+        }
+    }
+
+    /// <summary>
+    /// C7: a follower that may have missed events never stays silently behind. A catch-up that fails (the grain's
+    /// silo just died, the cluster is slow) is retried with back-off until it succeeds; one that keeps failing for
+    /// <see cref="FollowerRetry.GiveUpAfter"/> tells the client to reconnect and resume instead.
+    /// </summary>
+    private async Task CatchUpOrRetry(string conversationId, Watched watched, bool retrying = false)
+    {
+        if (session is not { } s) return;
+        if (retrying && watched.FailedCatchUps == 0) return; // caught up meanwhile through a live event
+        try
+        {
+            await CatchUp(s, conversationId, watched);
+            if (watched.FailedCatchUps > 0)
+                services.Logger.LogInformation("Conversation {Conversation} caught up after {Attempts} failed attempts", conversationId, watched.FailedCatchUps);
+            watched.FailedCatchUps = 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var attempt = ++watched.FailedCatchUps;
+            if (FollowerRetry.GivesUp(attempt))
+            {
+                services.Logger.LogWarning(ex, "Conversation {Conversation} could not catch up in {Attempts} attempts; asking the client to resume", conversationId, attempt);
+                RequestClose(CloseCodes.ServiceRestart, "behind; reconnect and resume", new ReconnectFrame
+                {
+                    Reason = "This connection may have missed messages and could not catch up; reconnect and resume.",
+                    AfterMs = Random.Shared.Next(100, 2000),
+                });
+                return;
+            }
+            if (attempt == 1) services.Logger.LogWarning(ex, "Catching up conversation {Conversation} failed; retrying", conversationId);
+            else services.Logger.LogDebug(ex, "Catching up conversation {Conversation} failed again (attempt {Attempt})", conversationId, attempt);
+            _ = RetryLater(conversationId, FollowerRetry.Delay(attempt));
+        }
+    }
+
+    private async Task RetryLater(string conversationId, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, services.Time, lifetime.Token);
+            deliveries.Writer.TryWrite(new CatchUpWork(conversationId));
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

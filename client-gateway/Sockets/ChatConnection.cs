@@ -75,6 +75,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
             await writer;
             await lifetime.CancelAsync();
             await Task.WhenAll(delivery, watchdog);
+            await FramesHandled();
             await EndSession();
             services.Connections.Remove(this);
         }
@@ -168,7 +169,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
 
                 var decoded = codec.Decode(message.WrittenMemory);
                 if (decoded.Error is { } error) Send(error);
-                else await Dispatch(decoded.Frame!);
+                else await Handle(decoded.Frame!);
             }
             finally
             {
