@@ -36,10 +36,11 @@ public static class FailureDetection
     public static readonly TimeSpan ManifestRefreshPeriod = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Default of <c>ChatCluster:Silo:ResponseTimeout</c>: a chat call answers in milliseconds; one that has not
-    /// answered in 2 s is stuck (typically on a silo that just died) and is better retried than waited for.
+    /// Default of <c>ChatCluster:Silo:ResponseTimeout</c> for every grain call: a call stuck on a silo that just died
+    /// fails after this instead of Orleans' 30 s. The chat path itself is shorter still
+    /// (<c>IConversationGrain.ChatPathTimeout</c>, 2 s); 5 s leaves room for first activations on a cold, busy silo.
     /// </summary>
-    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(5);
 
     public const string ResponseTimeoutKey = ChatSiloOptions.Section + ":" + nameof(ChatSiloOptions.ResponseTimeout);
 
@@ -48,7 +49,7 @@ public static class FailureDetection
     {
         if (options.ResponseTimeout < TimeSpan.FromMilliseconds(500) || options.ResponseTimeout > TimeSpan.FromMinutes(2))
             throw new OptionsValidationException(ResponseTimeoutKey, typeof(ChatSiloOptions),
-                [$"{ResponseTimeoutKey} is {options.ResponseTimeout}; it must be between 00:00:00.5 and 00:02:00, e.g. 00:00:02."]);
+                [$"{ResponseTimeoutKey} is {options.ResponseTimeout}; it must be between 00:00:00.5 and 00:02:00, e.g. 00:00:05."]);
         return options.ResponseTimeout;
     }
 

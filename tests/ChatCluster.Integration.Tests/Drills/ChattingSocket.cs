@@ -25,16 +25,16 @@ public sealed class ChattingSocket(ChatClient client, string side) : IAsyncDispo
     /// <summary>Errors other than <c>unavailable</c> (which a client retries): a drill expects none.</summary>
     public ConcurrentQueue<string> UnexpectedErrors { get; } = new();
 
-    /// <summary>Sends the next line to <paramref name="conversationId"/> and returns once it is acknowledged.</summary>
-    public async Task SendNext(string conversationId, int number, CancellationToken stop)
+    /// <summary>Sends the next line to <paramref name="conversationId"/> and returns once it is acknowledged; throws when <paramref name="giveUp"/> fires first.</summary>
+    public async Task SendNext(string conversationId, int number, CancellationToken giveUp)
     {
         var clientMessageId = $"{side}-{number}";
         var text = $"{side} line {number}";
-        for (var attempt = 1; !stop.IsCancellationRequested; attempt++)
+        for (var attempt = 1; !giveUp.IsCancellationRequested; attempt++)
         {
             if (Client.State != WebSocketState.Open) throw new InvalidOperationException($"The {side} socket closed: {Client.CloseStatus} {Client.CloseDescription}");
             var id = $"{clientMessageId}@{conversationId}#{attempt}#{Interlocked.Increment(ref frames)}";
-            await sending.WaitAsync(stop);
+            await sending.WaitAsync(giveUp);
             try
             {
                 await Client.Send(new { type = "send", id, conversationId, clientMessageId, text });
@@ -50,16 +50,47 @@ public sealed class ChattingSocket(ChatClient client, string side) : IAsyncDispo
                     Acknowledged.GetOrAdd(conversationId, _ => new())[(long)reply!["seq"]!] = text;
                     return;
                 case ("error", "unavailable"):
-                    await Task.Delay(Math.Clamp((int?)reply!["retryAfterMs"] ?? 500, 50, 2000), stop);
+                    await Task.Delay(Math.Clamp((int?)reply!["retryAfterMs"] ?? 500, 50, 2000), giveUp);
                     break;
                 case ("error", _):
                     UnexpectedErrors.Enqueue(reply!.ToJsonString());
-                    await Task.Delay(500, stop);
+                    await Task.Delay(500, giveUp);
                     break;
                 default:
                     break; // no answer in time: resend, as the widget does
             }
         }
+        throw new TimeoutException($"{clientMessageId} to {conversationId} was not acknowledged in time.");
+    }
+
+    /// <summary>Sends <paramref name="frame"/> (with a fresh id per attempt) until a reply of <paramref name="replyType"/> answers it, retrying on <c>unavailable</c>.</summary>
+    public async Task<JsonObject> Request(Func<string, object> frame, string replyType, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        for (var attempt = 1; DateTime.UtcNow < deadline; attempt++)
+        {
+            var id = $"{side}-request-{Interlocked.Increment(ref frames)}";
+            await sending.WaitAsync();
+            try
+            {
+                await Client.Send(frame(id));
+            }
+            finally
+            {
+                sending.Release();
+            }
+            var until = DateTime.UtcNow + ReplyWait;
+            while (DateTime.UtcNow < until)
+            {
+                var reply = Client.Seen.FirstOrDefault(f => (string?)f["id"] == id && (string?)f["type"] is { } type && (type == replyType || type == "error"));
+                if ((string?)reply?["type"] == replyType) return reply!;
+                if (reply is not null && (string?)reply["code"] != "unavailable") throw new InvalidOperationException($"{replyType} refused: {reply.ToJsonString()}");
+                if (reply is not null) break;
+                await Task.Delay(50);
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"No {replyType} within {within.TotalSeconds} s.");
     }
 
     /// <summary>The sequence numbers of <paramref name="conversationId"/> this socket received, in arrival order (live and history).</summary>

@@ -49,7 +49,8 @@ public sealed class SiloKillUnderLoadTests(ITestOutputHelper output) : IAsyncLif
                 var visitor = new ChattingSocket(await ChatClient.Connect(visitorGateway.SocketUri, Encoding2.Json), $"v{i}");
                 visitors.Add(visitor);
                 await visitor.Client.HelloVisitor(siteKey);
-                var conversationId = await visitor.Client.StartConversation(name: $"Visitor {i}");
+                var started = await visitor.Request(id => new { type = "start", id, name = $"Visitor {i}" }, "started", TimeSpan.FromSeconds(60));
+                var conversationId = (string)started["conversation"]!["conversationId"]!;
                 if (i % ConversationsPerAgentSocket == 0)
                 {
                     // One agent console follows several conversations on one socket, as a real agent does.
@@ -58,8 +59,7 @@ public sealed class SiloKillUnderLoadTests(ITestOutputHelper output) : IAsyncLif
                     agents.Add(console);
                 }
                 var agent = agents[^1];
-                await agent.Client.Send(new { type = "join", id = $"join-{conversationId}", conversationId, afterSeq = 0 });
-                await Wait.For(agent.Client, "history", f => (string?)f["id"] == $"join-{conversationId}");
+                await agent.Request(id => new { type = "join", id, conversationId, afterSeq = 0 }, "history", TimeSpan.FromSeconds(60));
                 conversations.Add((conversationId, visitor, agent));
             }
 
@@ -140,19 +140,15 @@ public sealed class SiloKillUnderLoadTests(ITestOutputHelper output) : IAsyncLif
         }
     }
 
+    /// <summary>Sends every <see cref="SendInterval"/> until <paramref name="stop"/>; a message begun is resent until acknowledged, so none is left stored but unacknowledged.</summary>
     private static async Task Chat(ChattingSocket socket, string conversationId, CancellationToken stop)
     {
         await Task.Yield();
-        try
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        for (var n = 1; !stop.IsCancellationRequested; n++)
         {
-            for (var n = 1; !stop.IsCancellationRequested; n++)
-            {
-                await socket.SendNext(conversationId, n, stop);
-                await Task.Delay(SendInterval, stop);
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
+            await socket.SendNext(conversationId, n, giveUp.Token);
+            await Task.Delay(SendInterval, CancellationToken.None);
         }
     }
 
