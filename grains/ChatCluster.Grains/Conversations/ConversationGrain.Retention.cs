@@ -142,11 +142,11 @@ public sealed partial class ConversationGrain
     {
         if (message.Sender.IsVisitor)
         {
-            if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.VisitorMessage);
+            if (FeedsStatistics) CountLater(StatsEventKind.VisitorMessage, message.SentAt);
             return;
         }
         if (!message.Sender.IsAgent) return;
-        if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.AgentMessage);
+        if (FeedsStatistics) CountLater(StatsEventKind.AgentMessage, message.SentAt);
         if (state.State.FirstResponseAt is not null) return;
         state.State.FirstResponseAt = message.SentAt;
         await state.WriteStateAsync();
