@@ -111,6 +111,7 @@ public sealed partial class ConversationGrain
     /// </summary>
     private async Task DeletePersonalData(string? redactedEmail, DateTimeOffset now)
     {
+        FlushCounts(); // counts are anonymous, and complete before the conversation goes
         var wasLive = state.State.Status != ConversationStatus.Closed;
         var leaving = Summary() with { VisitorName = null, Status = ConversationStatus.Closed };
         await log.Delete(key);
