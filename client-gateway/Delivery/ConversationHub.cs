@@ -53,7 +53,7 @@ public sealed class ConversationHub(IGrainFactory grains, ILogger<ConversationHu
     public int Following => groups.Count;
 
     /// <summary>This gateway as the grains address it (created once; the hub is a singleton, so Orleans' weak reference stays alive).</summary>
-    private IConversationObserver Reference
+    internal IConversationObserver Reference
     {
         get
         {
