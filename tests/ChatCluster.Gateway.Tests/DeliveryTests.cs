@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using ChatCluster.Conversations;
 using ChatCluster.Gateway.Delivery;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatCluster.Gateway.Tests;
@@ -104,5 +106,19 @@ public sealed class DeliveryTests(GatewayFixture gateway)
 
         time.Advance(TimeSpan.FromMilliseconds(60));
         Assert.False(pressure.IsBehind(out _));
+    }
+
+    [Theory]
+    [InlineData("ChatCluster:Gateway:MaxDeliveryLag", "00:00:00")]
+    [InlineData("ChatCluster:Gateway:MaxDeliveryLag", "1.00:00:00")]
+    [InlineData("ChatCluster:Gateway:FollowRefreshInterval", "00:00:00")]
+    [InlineData("ChatCluster:Gateway:FollowRefreshInterval", "00:05:00")]
+    [InlineData("ChatCluster:Gateway:InboxActivityInterval", "-00:00:01")]
+    [InlineData("ChatCluster:Gateway:InboxActivityInterval", "00:00:05")]
+    public void A_nonsense_delivery_setting_stops_the_gateway_and_names_the_setting(string setting, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Hosting.GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0", [setting] = value })));
+        Assert.Contains(setting, ex.Message);
     }
 }

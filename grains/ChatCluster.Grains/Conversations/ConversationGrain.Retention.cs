@@ -151,6 +151,7 @@ public sealed partial class ConversationGrain
         if (state.State.FirstResponseAt is not null) return;
         state.State.FirstResponseAt = message.SentAt;
         await state.WriteStateAsync();
+        FlushCounts(); // a milestone: the day's counts include the messages before it
         if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.FirstResponse, message.SentAt - state.State.StartedAt);
     }
 }
