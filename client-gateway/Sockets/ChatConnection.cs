@@ -8,8 +8,8 @@ namespace ChatCluster.Gateway.Sockets;
 
 /// <summary>
 /// One WebSocket of a widget or agent console. Three loops share it: the reader (decode, rate-limit,
-/// dispatch each frame in order), the writer (the only code that sends on the socket), and the delivery
-/// loop (stream events and resumes, so each socket sees every message once, in order).
+/// dispatch each frame in order), the writer (the only code that sends on the socket), and its conversation
+/// follower's delivery loop (pushed events and resumes, so each socket sees every message once, in order).
 /// </summary>
 public sealed partial class ChatConnection : IAsyncDisposable
 {
@@ -42,11 +42,6 @@ public sealed partial class ChatConnection : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        deliveries = Channel.CreateBounded<DeliveryWork>(new BoundedChannelOptions(options.SendQueueLimit)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
         lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         bucket = new TokenBucket(options.FramesPerSecond, options.FrameBurst, services.Time);
         lastReceived = services.Time.GetTimestamp();
@@ -58,7 +53,6 @@ public sealed partial class ChatConnection : IAsyncDisposable
     {
         services.Connections.Add(this);
         var writer = Task.Run(WriteLoop);
-        var delivery = Task.Run(DeliveryLoop);
         var watchdog = Task.Run(Watchdog);
         try
         {
@@ -71,10 +65,9 @@ public sealed partial class ChatConnection : IAsyncDisposable
         finally
         {
             outbox.Writer.TryComplete();
-            deliveries.Writer.TryComplete();
             await writer;
             await lifetime.CancelAsync();
-            await Task.WhenAll(delivery, watchdog);
+            await watchdog;
             await EndSession();
             services.Connections.Remove(this);
         }
