@@ -1,15 +1,15 @@
-using ChatCluster.Gateway.Sockets;
 using Orleans.Metadata;
 
 namespace ChatCluster.Gateway.Delivery;
 
 /// <summary>
-/// A silo can die behind the same gateways: the gateway count the Orleans client reports does not change (a
-/// silo without a gateway port, or the client still connected to every live gateway), yet the events queued on
-/// that silo's streams are lost. The cluster manifest lists the live silos (refreshed every
-/// <c>FailureDetection.ManifestRefreshPeriod</c>), so when one drops out of it every socket catches up from the log.
+/// A silo can die behind the same gateways: the gateway count the Orleans client reports does not change (a silo
+/// without a gateway port, or the client still connected to every live gateway), yet the conversations it hosted come
+/// back elsewhere without this gateway's registration. The cluster manifest lists the live silos (refreshed every
+/// <c>FailureDetection.ManifestRefreshPeriod</c>), so when one drops out of it the gateway follows every conversation
+/// again and every socket catches up from the log, as <see cref="ClusterChangeResync"/> does for a lost gateway.
 /// </summary>
-public sealed class SiloLossResync(IClusterManifestProvider manifests, ConnectionRegistry connections, ILogger<SiloLossResync> logger) : BackgroundService
+public sealed class SiloLossResync(IClusterManifestProvider manifests, ConversationHub hub, ILogger<SiloLossResync> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,9 +21,16 @@ public sealed class SiloLossResync(IClusterManifestProvider manifests, Connectio
                 var live = manifest.Silos.Keys.ToHashSet();
                 if (known is not null && known.Any(silo => !live.Contains(silo)))
                 {
-                    logger.LogInformation("A silo left the cluster ({Silos} -> {Live}): resynchronising {Count} sockets",
-                        known.Count, live.Count, connections.Count);
-                    connections.ResyncAll();
+                    logger.LogInformation("A silo left the cluster ({Silos} -> {Live} silos): following {Count} conversations again",
+                        known.Count, live.Count, hub.Following);
+                    try
+                    {
+                        await hub.RefollowAll(stoppingToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        logger.LogWarning(ex, "Following again after a silo left failed; the periodic refresh tries again");
+                    }
                 }
                 known = live;
             }

@@ -43,11 +43,13 @@ public sealed class SiloLossBehindSameGatewaysTests : IAsyncLifetime
         var gatewayless = cluster.Silos[1];
         // The gateway's manifest lists the silo within a refresh or two; only then can it miss it.
         await Task.Delay(TimeSpan.FromSeconds(3));
+        var linesBefore = resyncLog.Count;
         await gatewayless.Kill();
 
         await Wait.Until(() => Task.FromResult(resyncLog.Any(line => line.Contains("left the cluster"))),
             "the gateway to notice the silo leaving and resynchronise", TimeSpan.FromSeconds(30));
-        Assert.DoesNotContain(resyncLog, line => line.Contains("Cluster gateways"));
+        // The Orleans client's gateway count did not change, so only the manifest watch noticed.
+        Assert.DoesNotContain(resyncLog.Skip(linesBefore), line => line.Contains("Cluster gateways"));
 
         // The chat goes on over the surviving silo (resent until acknowledged, as the widget does), on the same socket.
         var chatting = new ChattingSocket(visitor, "v");
