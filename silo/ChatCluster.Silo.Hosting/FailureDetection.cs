@@ -38,9 +38,9 @@ public static class FailureDetection
     /// <summary>
     /// Default of <c>ChatCluster:Silo:ResponseTimeout</c> for every grain call: a call stuck on a silo that just died
     /// fails after this instead of Orleans' 30 s. The chat path itself is shorter still
-    /// (<c>IConversationGrain.ChatPathTimeout</c>, 2 s); 5 s leaves room for first activations on a cold, busy silo.
+    /// (<c>IConversationGrain.ChatPathTimeout</c>, 2 s); 10 s leaves room for first activations on a cold, overloaded silo.
     /// </summary>
-    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
 
     public const string ResponseTimeoutKey = ChatSiloOptions.Section + ":" + nameof(ChatSiloOptions.ResponseTimeout);
 
@@ -49,7 +49,7 @@ public static class FailureDetection
     {
         if (options.ResponseTimeout < TimeSpan.FromMilliseconds(500) || options.ResponseTimeout > TimeSpan.FromMinutes(2))
             throw new OptionsValidationException(ResponseTimeoutKey, typeof(ChatSiloOptions),
-                [$"{ResponseTimeoutKey} is {options.ResponseTimeout}; it must be between 00:00:00.5 and 00:02:00, e.g. 00:00:05."]);
+                [$"{ResponseTimeoutKey} is {options.ResponseTimeout}; it must be between 00:00:00.5 and 00:02:00, e.g. 00:00:10."]);
         return options.ResponseTimeout;
     }
 
