@@ -93,7 +93,17 @@ public sealed partial class ConversationGrain(
             throw ChatRuleException.Invalid($"A conversation holds at most {MessageLimits.MaxMessagesPerConversation} messages; start a new one.");
 
         var message = new ChatMessage(LastSeq + 1, clientMessageId, sender, text, time.GetUtcNow());
-        await log.Append(key, message); // durable from here on: the ack may be sent
+        try
+        {
+            await log.Append(key, message); // durable from here on: the ack may be sent
+        }
+        catch (ChatRuleException ex) when (ex.Code == ErrorCodes.Unavailable)
+        {
+            // Whether the row committed is unknown: the next activation reads the log afresh, and a retry with the
+            // same client message id then finds its message instead of taking a second sequence number.
+            DeactivateOnIdle();
+            throw;
+        }
         Remember(message);
         await CountMessage(message);
 
