@@ -15,8 +15,35 @@ namespace ChatCluster.Silo.Hosting.Database;
 /// conversation, sequence number and column; sealing happens here, on the caller's thread, not in the writer.
 /// A database fault comes out as the retryable <c>unavailable</c> error (issue 12), never as an Npgsql exception.
 /// </summary>
-public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, MessageLogWriter writer, PersonalDataCipher cipher) : IConversationLog
+public sealed class PostgresConversationLog : IConversationLog, IAsyncDisposable
 {
+    private readonly NpgsqlDataSource dataSource;
+    private readonly MessageLogWriter writer;
+    private readonly PersonalDataCipher cipher;
+    private readonly bool owned;
+
+    /// <summary>The silo's log: the data source and the writer belong to the silo's services.</summary>
+    public PostgresConversationLog(NpgsqlDataSource dataSource, MessageLogWriter writer, PersonalDataCipher cipher)
+    {
+        this.dataSource = dataSource;
+        this.writer = writer;
+        this.cipher = cipher;
+    }
+
+    /// <summary>A log of its own (tools, tests), with a writer on default settings; disposing it disposes both.</summary>
+    public PostgresConversationLog(NpgsqlDataSource dataSource, PersonalDataCipher cipher)
+        : this(dataSource, new MessageLogWriter(dataSource, new MessageLogOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), cipher)
+    {
+        owned = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!owned) return;
+        await writer.DisposeAsync().ConfigureAwait(false);
+        await dataSource.DisposeAsync().ConfigureAwait(false);
+    }
+
     private const string ReadAllSql = """
         SELECT seq, client_message_id, sender_kind, sender_id, sender_name, body, sent_at
         FROM conversation_messages
