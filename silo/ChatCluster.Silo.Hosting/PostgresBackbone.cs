@@ -85,6 +85,7 @@ public static class PostgresBackbone
                 // Clearing state deletes the row (R1, R5), and the grain starts over at ETag 1; docs/postgres.md.
                 o.DeleteStateOnClear = true;
             });
+            DatabaseFaultStorage.Decorate(silo.Services, name);
         }
         // Every "chat" state blob is sealed with AES-256-GCM before it reaches orleans_storage (S1). This runs after
         // Orleans' own post-configuration has chosen the serializer, and wraps it.

@@ -18,6 +18,12 @@ internal sealed partial class GrainBoundaryFaults(Serializer serializer, ILogger
         {
             await context.Invoke();
         }
+        catch (Exception ex) when (ex is not ChatRuleException && Typed(ex) is { } typed)
+        {
+            // Orleans wrapped a typed error (a storage provider's, see DatabaseFaultStorage): pass on the typed one.
+            LogDatabaseFault(logger, context.InterfaceName, context.MethodName, ex.GetType().Name, typed.Message);
+            throw typed;
+        }
         catch (Exception ex) when (DatabaseFaults.IsDatabaseFault(ex))
         {
             LogDatabaseFault(logger, context.InterfaceName, context.MethodName, ex.GetType().Name, ex.Message);
@@ -28,6 +34,15 @@ internal sealed partial class GrainBoundaryFaults(Serializer serializer, ILogger
             LogUnserializable(logger, ex, context.InterfaceName, context.MethodName);
             throw new ChatRuleException(ErrorCodes.Internal, "Something went wrong on our side; it was logged.");
         }
+    }
+
+    private static ChatRuleException? Typed(Exception exception)
+    {
+        for (var e = exception.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is ChatRuleException typed) return typed;
+        }
+        return null;
     }
 
     private bool Serializable(Exception exception)
