@@ -149,7 +149,7 @@ public sealed partial class ConversationGrain(
         var markKey = $"{reader.Kind}:{reader.Id}";
         if (seq <= 0 || (state.State.ReadMarks.TryGetValue(markKey, out var mark) && mark.Seq >= seq)) return;
         state.State.ReadMarks[markKey] = new ReadMark(reader, seq);
-        await state.WriteStateAsync();
+        SaveReadMarksSoon();
         await Publish(ConversationEvent.Read(conversationId, reader, seq, time.GetUtcNow()));
     }
 
