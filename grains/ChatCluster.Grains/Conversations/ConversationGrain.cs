@@ -97,12 +97,12 @@ public sealed partial class ConversationGrain(
         {
             await log.Append(key, message); // durable from here on: the ack may be sent
         }
-        catch (ChatRuleException ex) when (ex.Code == ErrorCodes.Unavailable)
+        catch (ConversationLogUncertainException ex)
         {
             // Whether the row committed is unknown: the next activation reads the log afresh, and a retry with the
             // same client message id then finds its message instead of taking a second sequence number.
             DeactivateOnIdle();
-            throw;
+            throw ex.Unavailable;
         }
         Remember(message);
         await CountMessage(message);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ChatCluster.Grains.Conversations;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -89,8 +90,9 @@ public sealed partial class MessageLogWriter : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Still queued: it is never written. Already in a batch: it may commit yet, and a retry is deduplicated.
-            pending.Abandon();
-            throw ChatRuleException.Unavailable("The message log did not confirm the message in time; retry.", DatabaseFaults.RetryAfter);
+            var late = ChatRuleException.Unavailable("The message log did not confirm the message in time; retry.", DatabaseFaults.RetryAfter);
+            if (pending.Abandon()) throw late;
+            throw new ConversationLogUncertainException(late);
         }
     }
 
@@ -129,9 +131,11 @@ public sealed partial class MessageLogWriter : IAsyncDisposable
 
     private async Task Commit(List<PendingAppend> batch)
     {
+        var sent = false;
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            sent = true;
             var inserted = await Insert(connection, batch).ConfigureAwait(false);
             var clashes = batch.Where(p => !inserted.Contains(Key(p.Row))).ToList();
             var stored = clashes.Count == 0 ? [] : await Stored(connection, clashes).ConfigureAwait(false);
@@ -147,14 +151,17 @@ public sealed partial class MessageLogWriter : IAsyncDisposable
                 {
                     // Another row holds this sequence number or client message id: the grain's view of its log is stale.
                     LogClash(logger, pending.Row.TenantId, pending.Row.ConversationId, pending.Row.Seq);
-                    pending.Fail(ChatRuleException.Unavailable("The conversation changed meanwhile; retry.", DatabaseFaults.RetryAfter));
+                    pending.Fail(new ConversationLogUncertainException(
+                        ChatRuleException.Unavailable("The conversation changed meanwhile; retry.", DatabaseFaults.RetryAfter)));
                 }
             }
         }
         catch (Exception ex) when (DatabaseFaults.IsDatabaseFault(ex))
         {
             LogBatchFailed(logger, batch.Count, ex.GetType().Name, ex.Message);
-            var error = DatabaseFaults.Unavailable("Storing the message failed");
+            // Failing to connect stored nothing; failing after the INSERT went out leaves its outcome unknown.
+            var unavailable = DatabaseFaults.Unavailable("Storing the message failed");
+            Exception error = sent ? new ConversationLogUncertainException(unavailable) : unavailable;
             foreach (var pending in batch) pending.Fail(error);
         }
         catch (Exception ex)
@@ -221,7 +228,8 @@ public sealed partial class MessageLogWriter : IAsyncDisposable
         public Task Written => written.Task;
 
         public bool Claim() => Interlocked.CompareExchange(ref stage, Claimed, Waiting) == Waiting;
-        public void Abandon() => Interlocked.CompareExchange(ref stage, Abandoned, Waiting);
+        /// <summary>True when the append was still waiting, so it will never be written.</summary>
+        public bool Abandon() => Interlocked.CompareExchange(ref stage, Abandoned, Waiting) is Waiting or Abandoned;
         public void Complete() => written.TrySetResult();
         public void Fail(Exception error) => written.TrySetException(error);
     }
