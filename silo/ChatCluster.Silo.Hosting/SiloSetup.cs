@@ -21,6 +21,8 @@ public static class SiloSetup
         var options = configuration.GetSection(ChatSiloOptions.Section).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
         silo.Services.AddSingleton(options);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        var responseTimeout = FailureDetection.ValidResponseTimeout(options);
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
 
         silo.Configure<ClusterOptions>(o =>
         {

@@ -524,7 +524,8 @@
     Object.keys(team).forEach(function (id) {
       var li = document.createElement('li');
       li.setAttribute('data-status', team[id].status);
-      li.textContent = team[id].name + (id === me.id ? ' (you)' : '') + ': ' + team[id].status;
+      // "unknown": the gateways cannot hear each other (Redis is down), so the last status may be stale.
+      li.textContent = team[id].name + (id === me.id ? ' (you)' : '') + ': ' + (team[id].status === 'unknown' ? 'status unknown' : team[id].status);
       el.team.appendChild(li);
     });
   }
