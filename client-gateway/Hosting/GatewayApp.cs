@@ -47,10 +47,8 @@ public static class GatewayApp
         builder.Services.AddChatPresence(builder.Configuration);
         builder.Services.AddChatClusterAi(builder.Configuration);
         builder.Services.AddAgentRouting();
-        builder.Services.AddSingleton<ConnectionRegistry>();
-        builder.Services.AddSingleton<SelfOrigins>();
+        builder.Services.AddChatSockets();
         builder.Services.AddSingleton(LoadCountries(gateway));
-        builder.Services.AddSingleton<ChatServices>();
         builder.Services.AddSingleton<GatewayMetrics>();
         // The embedded silo's mail counters too; in Client mode nothing publishes on that meter.
         builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName, MailMetrics.MeterName);
@@ -88,6 +86,7 @@ public static class GatewayApp
         if (ForwardedHeaders(gateway) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseChatSocketTransport();
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();

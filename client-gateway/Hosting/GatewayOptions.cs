@@ -43,9 +43,13 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(1, 100_000)]
     public int FrameBurst { get; set; } = 60;
 
-    /// <summary>Frames dropped for rate limiting, in a row, before the connection is closed with 4029.</summary>
+    /// <summary>
+    /// Frames dropped for rate limiting before the connection is closed with 4029. The count starts again only once
+    /// the client has paused long enough to refill its whole burst, so a client sending steadily at 1.5× the rate is
+    /// closed within 10 s (the burst lasts 6 s, then 10 strikes a second).
+    /// </summary>
     [Range(1, 100_000)]
-    public int RateLimitStrikes { get; set; } = 200;
+    public int RateLimitStrikes { get; set; } = 20;
 
     /// <summary>
     /// Inbox snapshots that only moved a conversation's last message are held this long and reach each agent socket

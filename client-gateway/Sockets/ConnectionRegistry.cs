@@ -10,6 +10,16 @@ public sealed class ConnectionRegistry
 
     public int Count => open.Count;
 
+    /// <summary>The open sockets right now (a live view; sockets may come and go while it is read).</summary>
+    public IEnumerable<ChatConnection> All
+    {
+        get
+        {
+            // Enumerating the dictionary itself takes no lock and copies nothing (Values would do both).
+            foreach (var (_, connection) in open) yield return connection;
+        }
+    }
+
     public void Add(ChatConnection connection) => open[connection.Id] = connection;
 
     public void Remove(ChatConnection connection) => open.TryRemove(connection.Id, out _);
