@@ -65,8 +65,8 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>One item of the loop: an event batch, a follow request, or a resync of one conversation (<paramref name="Retry"/>: a scheduled retry of a failed one).</summary>
-    private readonly record struct Work(ConversationBatch? Batch, WatchRequest? Watch, string? ResyncKey, bool Retry = false);
+    /// <summary>One item of the loop: an event batch, a follow request, or a resync of one conversation.</summary>
+    private readonly record struct Work(ConversationBatch? Batch, WatchRequest? Watch, string? ResyncKey);
 
     /// <summary>
     /// Follows a conversation from <paramref name="afterSeq"/> on (sending the history after it when
@@ -98,7 +98,7 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
                 {
                     if (item.Watch is { } watch) await StartWatching(watch);
                     else if (item.Batch is { } batch) await Deliver(batch);
-                    else if (item.ResyncKey is { } key) await Resync(key, item.Retry);
+                    else if (item.ResyncKey is { } key) await Resync(key);
                 }
                 catch (Exception ex) when (item.Watch is { } failed)
                 {
@@ -187,23 +187,23 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
         }
     }
 
-    private async Task Resync(string conversationKey, bool retrying)
+    private async Task Resync(string conversationKey)
     {
         var (_, conversationId) = GrainKeys.Split(conversationKey);
-        if (!watching.TryGetValue(conversationId, out var watched)) return;
-        // A resync while a retry is scheduled waits for that retry; a retry after a live event caught up is moot.
-        if (retrying ? watched.FailedCatchUps > 0 : watched.FailedCatchUps == 0) await CatchUpOrRetry(conversationId, watched);
+        if (watching.TryGetValue(conversationId, out var watched)) await CatchUpOrRetry(conversationId, watched);
     }
 
     /// <summary>
     /// C7: a follower that may have missed events never stays silently behind. A catch-up that fails (the grain's
-    /// silo just died, the cluster is slow) is retried with back-off until it succeeds; one that keeps failing for
-    /// <see cref="FollowerRetry.GiveUpAfter"/> tells the client to reconnect and resume instead.
+    /// silo just died, the cluster is slow) is retried with back-off, registering this gateway with the conversation
+    /// again before each re-read, until it succeeds; one that keeps failing for <see cref="FollowerRetry.GiveUpAfter"/>
+    /// tells the client to reconnect and resume instead.
     /// </summary>
     private async Task CatchUpOrRetry(string conversationId, Watched watched)
     {
         try
         {
+            if (watched.FailedCatchUps > 0) await hub.Refollow(GrainKeys.Scoped(tenantId, conversationId));
             await CatchUp(conversationId, watched);
             if (watched.FailedCatchUps > 0)
                 logger.LogInformation("Conversation {Conversation} caught up after {Attempts} failed attempts", conversationId, watched.FailedCatchUps);
@@ -233,12 +233,9 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
         try
         {
             await Task.Delay(delay, time, stopping.Token);
-            work.Writer.TryWrite(new Work(null, null, conversationKey, Retry: true));
+            work.Writer.TryWrite(new Work(null, null, conversationKey));
         }
         catch (OperationCanceledException)
-        {
-        }
-        catch (ObjectDisposedException)
         {
         }
     }

@@ -117,41 +117,20 @@ public sealed class ConversationHub(IGrainFactory grains, ILogger<ConversationHu
     }
 
     /// <summary>
-    /// After a cluster change: register again everywhere and let every follower catch up from the logs. Right after a
-    /// silo died its conversations are unreachable until it is declared dead, so a registration that fails is retried
-    /// with back-off (<see cref="FollowerRetry"/>) instead of waiting for the next periodic refresh (C7); each
-    /// conversation's followers catch up once it is registered again, so nothing falls between catch-up and pushes.
+    /// Registers this gateway with one conversation again (its grain may have been reactivated on another silo without
+    /// the registration); a follower calls it before re-reading the log after a failed catch-up, so nothing can fall
+    /// between the registration and the read.
     /// </summary>
+    public async Task Refollow(string key)
+    {
+        if (groups.TryGetValue(key, out var group)) await group.Follow();
+    }
+
+    /// <summary>After a cluster change: register again everywhere and let every follower catch up from the logs.</summary>
     public async Task RefollowAll(CancellationToken cancellationToken)
     {
-        var pending = groups.Values.ToList();
-        for (var attempt = 1; pending.Count > 0; attempt++)
-        {
-            var failed = new ConcurrentQueue<Group>();
-            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (group, _) =>
-            {
-                try
-                {
-                    await group.Follow();
-                    group.Resync();
-                }
-                catch (Exception ex) when (ex is TimeoutException or OrleansException or ChatRuleException)
-                {
-                    logger.LogDebug(ex, "Following {Conversation} again failed (attempt {Attempt})", group.Key, attempt);
-                    failed.Enqueue(group);
-                }
-            });
-            if (failed.IsEmpty) return;
-            if (FollowerRetry.GivesUp(attempt))
-            {
-                // The periodic refresh keeps trying; the followers' own retries tell their clients to resume meanwhile.
-                foreach (var group in failed) group.Resync();
-                logger.LogWarning("{Count} conversations could not be followed again after a cluster change; the periodic refresh keeps trying", failed.Count);
-                return;
-            }
-            pending = [.. failed];
-            await Task.Delay(FollowerRetry.Delay(attempt), cancellationToken);
-        }
+        await Refresh(cancellationToken);
+        foreach (var group in groups.Values) group.Resync();
     }
 
     private IConversationGrain Conversation(string key) => grains.GetGrain<IConversationGrain>(key);

@@ -3,11 +3,10 @@ using Orleans.Metadata;
 namespace ChatCluster.Gateway.Delivery;
 
 /// <summary>
-/// A silo can die behind the same gateways: the gateway count the Orleans client reports does not change (a silo
-/// without a gateway port, or the client still connected to every live gateway), yet the conversations it hosted come
-/// back elsewhere without this gateway's registration. The cluster manifest lists the live silos (refreshed every
-/// <c>FailureDetection.ManifestRefreshPeriod</c>), so when one drops out of it the gateway follows every conversation
-/// again and every socket catches up from the log, as <see cref="ClusterChangeResync"/> does for a lost gateway.
+/// A silo can die behind the same gateways: the gateway count the Orleans client reports does not change (a
+/// silo without a gateway port, or the client still connected to every live gateway), yet the conversations that silo hosted come back elsewhere without this
+/// gateway's registration, and pushes in flight are lost. The cluster manifest lists the live silos (refreshed every
+/// <c>FailureDetection.ManifestRefreshPeriod</c>), so when one drops out of it the gateway registers again everywhere and every follower catches up from the log.
 /// </summary>
 public sealed class SiloLossResync(IClusterManifestProvider manifests, ConversationHub hub, ILogger<SiloLossResync> logger) : BackgroundService
 {
@@ -21,7 +20,7 @@ public sealed class SiloLossResync(IClusterManifestProvider manifests, Conversat
                 var live = manifest.Silos.Keys.ToHashSet();
                 if (known is not null && known.Any(silo => !live.Contains(silo)))
                 {
-                    logger.LogInformation("A silo left the cluster ({Silos} -> {Live} silos): following {Count} conversations again",
+                    logger.LogInformation("A silo left the cluster ({Silos} -> {Live}): following {Count} conversations again",
                         known.Count, live.Count, hub.Following);
                     try
                     {
@@ -29,7 +28,7 @@ public sealed class SiloLossResync(IClusterManifestProvider manifests, Conversat
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        logger.LogWarning(ex, "Following again after a silo left failed; the periodic refresh tries again");
+                        logger.LogWarning(ex, "Following again after a silo left failed; the followers retry by themselves");
                     }
                 }
                 known = live;

@@ -13,7 +13,6 @@ public sealed partial class ChatConnection : IFrameSink, IFeedListener<ServerFra
     public const int MaxWatchedConversations = ConversationFollower.MaxWatchedConversations;
 
     private ConversationFollower? follower;
-    private readonly object followerGate = new();
 
     /// <summary>An inbox frame for this agent socket, built once for all of them (<see cref="InboxGate"/>).</summary>
     void IFeedListener<ServerFrame>.OnEvent(string key, ServerFrame frame) => Send(frame);
@@ -21,12 +20,15 @@ public sealed partial class ChatConnection : IFrameSink, IFeedListener<ServerFra
     /// <summary>Follows a conversation through this socket's follower (see <see cref="ConversationFollower.Watch"/>).</summary>
     private Task Watch(Session s, string conversationId, long afterSeq, string? requestId, bool sendHistory)
     {
-        // Frames of different conversations run concurrently (FrameLanes): the first follow creates the one follower.
-        ConversationFollower current;
-        lock (followerGate)
+        // Frames of different conversations run in their own lanes (FrameLanes), so two may get here at once.
+        var current = Volatile.Read(ref follower);
+        if (current is null)
         {
-            current = follower ??= new ConversationFollower(this, services.Grains, services.Conversations, services.Pressure, services.Time, services.Logger,
-                s.TenantId, s.Me, hearsStatusFromInbox: s.IsAgent, services.Options.SendQueueLimit);
+            lock (lanes)
+            {
+                current = follower ??= new ConversationFollower(this, services.Grains, services.Conversations, services.Pressure, services.Time, services.Logger,
+                    s.TenantId, s.Me, hearsStatusFromInbox: s.IsAgent, services.Options.SendQueueLimit);
+            }
         }
         return current.Watch(conversationId, afterSeq, requestId, sendHistory, lifetime.Token);
     }

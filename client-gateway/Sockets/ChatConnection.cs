@@ -79,9 +79,9 @@ public sealed partial class ChatConnection : IAsyncDisposable
             RequestClose(CloseCodes.InternalError, "server error");
             await writer;
             await lifetime.CancelAsync();
-            await FramesHandled();
             try
             {
+                await FramesHandled();
                 await EndSession();
             }
             catch (Exception ex)
@@ -222,7 +222,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
         }
         var decoded = Decode(payload);
         if (decoded.Error is { } error) Send(error);
-        else await Schedule(decoded.Frame!);
+        else await Handle(decoded.Frame!);
     }
 
     private DecodeResult Decode(ReadOnlyMemory<byte> payload)
