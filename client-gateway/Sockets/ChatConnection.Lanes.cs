@@ -15,20 +15,24 @@ public sealed partial class ChatConnection
     /// every other frame runs in its conversation's lane, so one slow grain call holds up only its own
     /// conversation (<see cref="FrameLanes"/>).
     /// </summary>
-    private Task Schedule(ClientFrame frame) => frame is HelloFrame or PingFrame
+    private Task Handle(ClientFrame frame) => frame is HelloFrame or PingFrame
         ? Dispatch(frame)
         : lanes.Enqueue(FrameLanes.LaneOf(frame), () => DispatchInLane(frame), lifetime.Token);
 
-    /// <summary>Dispatch answers every failure with an error frame; what is left is the socket closing under a frame in flight.</summary>
     private async Task DispatchInLane(ClientFrame frame)
     {
         try
         {
             await Dispatch(frame);
         }
-        catch (Exception ex) when ((ex is OperationCanceledException or ChannelClosedException) && (lifetime.IsCancellationRequested || Closing))
+        catch (Exception ex) when ((ex is OperationCanceledException or ChannelClosedException) && (lifetime.IsCancellationRequested || closeRequest is not null))
         {
-            // nobody is left to answer
+            // the socket closed while the frame was in flight; nobody is left to answer
+        }
+        catch (Exception ex)
+        {
+            services.Logger.LogError(ex, "Handling a {Frame} frame failed", frame.Type);
+            Send(new ErrorFrame { Id = frame.Id, Code = ErrorCodes.Internal, Message = "The frame could not be handled; the failure is logged. Retry it." });
         }
     }
 
