@@ -43,7 +43,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddChatClusterConnection(gateway);
-        builder.Services.AddSingleton<Feeds>();
+        builder.Services.AddChatDelivery();
         builder.Services.AddChatPresence(builder.Configuration);
         builder.Services.AddChatClusterAi(builder.Configuration);
         builder.Services.AddAgentRouting();

@@ -232,6 +232,7 @@ public sealed partial class ChatConnection
         var conversationId = Require(send.ConversationId, "conversationId");
         var clientMessageId = Require(send.ClientMessageId, "clientMessageId");
         var text = send.Text ?? throw new ChatRuleException(ErrorCodes.MissingField, "A send frame needs text.");
+        services.Pressure.ThrowIfBehind(); // bounded delivery lag (issue 13 item 7): refuse rather than queue behind a backlog
         var result = await Conversation(conversationId).Send(s.Me, clientMessageId, text);
         Send(new AckFrame
         {
@@ -307,8 +308,7 @@ public sealed partial class ChatConnection
     {
         presenceWatch?.Dispose();
         if (inboxLease is not null) await inboxLease.DisposeAsync();
-        foreach (var watched in watching.Values) await watched.Lease.DisposeAsync();
-        watching.Clear();
+        if (follower is not null) await follower.DisposeAsync();
         if (session is { } s)
         {
             try

@@ -6,10 +6,10 @@ using ChatCluster.Gateway.Protocol;
 namespace ChatCluster.Gateway.Sockets;
 
 /// <summary>
-/// One WebSocket of a widget or agent console. Three loops share it: the reader (budget, decode, dispatch each
-/// frame in order), the writer (the only code that sends on the socket), and the delivery loop (stream events
-/// and resumes, so each socket sees every message once, in order). Hello, idle and tenant-closed timeouts are
-/// not a loop of its own: the gateway-wide <see cref="ConnectionSweep"/> looks at every socket a few times a second.
+/// One WebSocket of a widget or agent console. Two loops share it: the reader (budget, decode, dispatch each
+/// frame in order) and the writer (the only code that sends on the socket); its conversation follower delivers
+/// pushed events and resumes, so each socket sees every message once, in order. Hello, idle and tenant-closed
+/// timeouts are not a loop of its own: the gateway-wide <see cref="ConnectionSweep"/> looks at every socket a few times a second.
 /// </summary>
 public sealed partial class ChatConnection : IAsyncDisposable
 {
@@ -49,11 +49,6 @@ public sealed partial class ChatConnection : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        deliveries = Channel.CreateBounded<DeliveryWork>(new BoundedChannelOptions(options.SendQueueLimit)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
         lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         budget = new FrameBudget(options.FramesPerSecond, options.FrameBurst, options.RateLimitStrikes, services.Time);
         connectedAt = lastReceived = services.Time.GetTimestamp();
@@ -66,7 +61,6 @@ public sealed partial class ChatConnection : IAsyncDisposable
     {
         services.Connections.Add(this);
         var writer = Task.Run(WriteLoop);
-        var delivery = Task.Run(DeliveryLoop);
         try
         {
             await ReadLoop();
@@ -85,7 +79,6 @@ public sealed partial class ChatConnection : IAsyncDisposable
             RequestClose(CloseCodes.InternalError, "server error");
             await writer;
             await lifetime.CancelAsync();
-            await delivery;
             try
             {
                 await EndSession();

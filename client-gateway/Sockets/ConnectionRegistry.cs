@@ -24,12 +24,6 @@ public sealed class ConnectionRegistry
 
     public void Remove(ChatConnection connection) => open.TryRemove(connection.Id, out _);
 
-    /// <summary>Every socket re-reads its conversations after the last message it was sent (see <c>ClusterChangeResync</c>).</summary>
-    public void ResyncAll()
-    {
-        foreach (var connection in open.Values) connection.Resync();
-    }
-
     /// <summary>Graceful shutdown: every socket is told to reconnect elsewhere and resume (close 1012).</summary>
     public async Task Drain(TimeSpan grace)
     {

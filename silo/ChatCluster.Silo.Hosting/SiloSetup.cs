@@ -60,6 +60,7 @@ public static class SiloSetup
         silo.AddChatRetention(configuration);
         silo.AddChatSelfService(configuration);
         silo.AddChatEmailIndexKey(configuration, required: options.Storage == StorageKind.Postgres);
+        silo.AddIncomingGrainCallFilter<Database.GrainBoundaryFaults>();
         return silo;
     }
 

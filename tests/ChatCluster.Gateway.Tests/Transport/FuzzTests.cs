@@ -49,7 +49,8 @@ public sealed class FuzzTests(FuzzFixture gateway, ITestOutputHelper output) : I
         using var fuzzing = new CancellationTokenSource();
         var chatting = new TaskCompletionSource();
         var chat = Task.Run(() => ChatAlongside(chatting, fuzzing.Token));
-        await chatting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAny(chatting.Task, chat).WaitAsync(TimeSpan.FromSeconds(60));
+        if (chat.IsFaulted) await chat; // the chat could not start: say why
         var tally = new Tally();
         var seed = Environment.TickCount;
         output.WriteLine($"seed {seed}");

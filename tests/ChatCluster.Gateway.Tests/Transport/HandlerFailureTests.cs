@@ -39,7 +39,8 @@ public sealed class HandlerFailureTests(GatewayFixture gateway)
         var sp = gateway.Services;
         var log = new CapturedLog();
         var services = new ChatServices(
-            sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<Feeds>(), sp.GetRequiredService<AgentTokens>(),
+            sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<Feeds>(), sp.GetRequiredService<ConversationHub>(),
+            sp.GetRequiredService<DeliveryPressure>(), sp.GetRequiredService<AgentTokens>(),
             new PresenceTracker(new BrokenPresenceStore()), new ConnectionRegistry(), sp.GetRequiredService<GatewayOptions>(),
             new SelfOrigins(), TimeProvider.System, sp.GetRequiredService<GatewayMetrics>(), CountryTable.Empty,
             sp.GetRequiredService<TenantStandings>(), new Logger<ChatConnection>(new LoggerFactory([log])));

@@ -250,6 +250,17 @@ public sealed class IdleTimeoutPrecisionTests(StrictGatewayFixture gateway) : IC
     [Fact]
     public async Task A_silent_socket_is_closed_at_the_idle_timeout_within_a_second()
     {
+        // A cold gateway on a loaded machine may take longer than this fixture's 1 s hello timeout for the first hello.
+        await using (var warmUp = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json))
+        {
+            try
+            {
+                await warmUp.HelloVisitor(gateway.SiteKey);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
         await using var client = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
         await client.HelloVisitor(gateway.SiteKey);
         var clock = Stopwatch.StartNew();
