@@ -137,10 +137,11 @@ public sealed partial class ChatConnection : IAsyncDisposable
             var rented = ArrayPool<byte>.Shared.Rent(4096);
             long total = 0;
             bool tooLarge = false;
-            WebSocketMessageType type;
+            var type = peek.MessageType;
             try
             {
-                while (true)
+                // An empty message is complete at the zero-byte read already; reading on would swallow the next one.
+                while (!peek.EndOfMessage)
                 {
                     var result = await socket.ReceiveAsync(rented.AsMemory(), lifetime.Token);
                     type = result.MessageType;

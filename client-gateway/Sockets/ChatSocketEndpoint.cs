@@ -9,6 +9,9 @@ public static class ChatSocketEndpoint
 {
     public const string Path = "/ws";
 
+    /// <summary>How long a failed connection keeps reading what its client still sends (see <see cref="ControlFrameGate.Linger"/>).</summary>
+    private static readonly TimeSpan LingerQuiet = TimeSpan.FromMilliseconds(250), LingerAtMost = TimeSpan.FromSeconds(2);
+
     /// <summary>The socket layer's services: the registry of open sockets, the timeout sweep, what a connection needs.</summary>
     public static IServiceCollection AddChatSockets(this IServiceCollection services)
     {
@@ -66,10 +69,12 @@ public static class ChatSocketEndpoint
             Truncate(context.Request.Headers.UserAgent.ToString(), 512),
             context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null,
             services.Countries.Find(context.Connection.RemoteIpAddress));
-        await using var connection = new ChatConnection(socket, codec, services, info, context.RequestAborted, context.Features.Get<ControlFrameGate>());
+        var gate = context.Features.Get<ControlFrameGate>();
+        await using var connection = new ChatConnection(socket, codec, services, info, context.RequestAborted, gate);
         try
         {
             await connection.Run();
+            if (socket.State != WebSocketState.Closed && gate is not null) await gate.Linger(LingerQuiet, LingerAtMost);
         }
         catch (Exception ex)
         {

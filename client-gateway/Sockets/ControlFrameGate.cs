@@ -15,6 +15,15 @@ public sealed class ControlFrameGate
     public Func<bool>? Admit { get; set; }
 
     internal bool Allows() => Admit?.Invoke() ?? true;
+
+    internal ControlFrameFilterStream? Stream { get; set; }
+
+    /// <summary>
+    /// When the WebSocket failed the connection (a protocol violation: it has sent its close frame and stopped
+    /// reading), reads what the client still sends for a moment before the TCP close: closing a socket with unread
+    /// data resets it, and a reset makes the client's system drop the close frame it had not read yet.
+    /// </summary>
+    public Task Linger(TimeSpan quiet, TimeSpan atMost) => Stream?.Drain(quiet, atMost) ?? Task.CompletedTask;
 }
 
 /// <summary>Puts a <see cref="ControlFrameGate"/> on every upgrade of the chat socket's path.</summary>
@@ -45,7 +54,7 @@ public static class ControlFrameGateMiddleware
     {
         public bool IsUpgradableRequest => inner.IsUpgradableRequest;
 
-        public async Task<Stream> UpgradeAsync() => new ControlFrameFilterStream(await inner.UpgradeAsync(), gate);
+        public async Task<Stream> UpgradeAsync() => gate.Stream = new ControlFrameFilterStream(await inner.UpgradeAsync(), gate);
     }
 
     private sealed class GatedConnect(IHttpExtendedConnectFeature inner, ControlFrameGate gate) : IHttpExtendedConnectFeature
@@ -54,7 +63,7 @@ public static class ControlFrameGateMiddleware
 
         public string? Protocol => inner.Protocol;
 
-        public async ValueTask<Stream> AcceptAsync() => new ControlFrameFilterStream(await inner.AcceptAsync(), gate);
+        public async ValueTask<Stream> AcceptAsync() => gate.Stream = new ControlFrameFilterStream(await inner.AcceptAsync(), gate);
     }
 }
 
@@ -151,6 +160,29 @@ internal sealed class ControlFrameFilterStream(Stream inner, ControlFrameGate ga
         127 => (long)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(2)), (ulong)long.MaxValue),
         var small => small,
     };
+
+    /// <summary>Reads and discards until the peer is quiet for <paramref name="quiet"/>, ends the stream, or <paramref name="atMost"/> passed.</summary>
+    internal async Task Drain(TimeSpan quiet, TimeSpan atMost)
+    {
+        var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        using var deadline = new CancellationTokenSource(atMost);
+        try
+        {
+            while (!deadline.IsCancellationRequested)
+            {
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+                silence.CancelAfter(quiet);
+                if (await inner.ReadAsync(scratch, silence.Token) == 0) return;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         inner.WriteAsync(buffer, cancellationToken);

@@ -98,7 +98,8 @@ public sealed class DurableCluster : IAsyncDisposable
         new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = name }.ConnectionString;
 
     /// <summary>
-    /// Sends one message as the widget does: on <c>unavailable</c> it waits the hinted time and sends it again with the
+    /// Sends one message as the widget does: on a retryable error (<c>unavailable</c>, or <c>rate_limited</c> while the
+    /// gateway's delivery catches up after the outage) it waits the hinted time and sends it again with the
     /// same client message id, until it is acknowledged; returns the ack. Frames are read from <see cref="ChatClient.Seen"/>.
     /// </summary>
     public static async Task<JsonObject> SendUntilAcknowledged(ChatClient client, string conversationId, string clientMessageId, string text, TimeSpan within)
@@ -116,9 +117,9 @@ public sealed class DurableCluster : IAsyncDisposable
                 if (answer is not null)
                 {
                     if ((string?)answer["type"] == "ack") return answer;
-                    if ((string?)answer["code"] != ErrorCodes.Unavailable)
+                    if ((string?)answer["code"] is not (ErrorCodes.Unavailable or ErrorCodes.RateLimited))
                         throw new InvalidOperationException($"{clientMessageId} was refused: {answer.ToJsonString()}");
-                    Assert.True((long?)answer["retryAfterMs"] > 0, $"an unavailable error carries retryAfterMs: {answer.ToJsonString()}");
+                    Assert.True((long?)answer["retryAfterMs"] > 0, $"a retryable error carries retryAfterMs: {answer.ToJsonString()}");
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, (long)answer["retryAfterMs"]!)));
                     break;
                 }
