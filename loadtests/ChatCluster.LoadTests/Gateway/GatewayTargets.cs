@@ -65,18 +65,48 @@ public static class GatewayTargets
         return tenant;
     }
 
+    /// <summary>
+    /// Scenario init with pairs spread over tenants as real sites are: <paramref name="count"/> tenants of this process
+    /// (<c>lt-&lt;run&gt;-w&lt;worker&gt;-t&lt;i&gt;</c>), a few at a time (each owner login is a bcrypt check).
+    /// </summary>
+    public static async Task<IReadOnlyList<LoadTenant>> CreateTenantsAsync(ScenarioContext context, int count)
+    {
+        var settings = context.Settings;
+        var api = Api(context, settings.Urls[0]);
+        var tenants = new LoadTenant[count];
+        using var gate = new SemaphoreSlim(4);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync(context.Aborted);
+            try { tenants[i] = await api.CreateTenantAsync(settings.Option(OperatorKey.Name), $"lt-{settings.RunId}-w{settings.WorkerIndex}-t{i}".ToLowerInvariant(), context.Aborted); }
+            finally { gate.Release(); }
+        }));
+        context.Items[TenantItem] = tenants[0];
+        context.Items[TenantsItem] = tenants;
+        return tenants;
+    }
+
+    public const string TenantsItem = "chatcluster.tenants";
+
+    /// <summary>The tenants <see cref="CreateTenantsAsync"/> made, in order.</summary>
+    public static IReadOnlyList<LoadTenant> Tenants(ScenarioContext context) =>
+        context.Items.TryGetValue(TenantsItem, out var tenants) ? (LoadTenant[])tenants : [Tenant(context)];
+
     public static LoadTenant Tenant(ScenarioContext context) =>
         context.Items.TryGetValue(TenantItem, out var tenant) ? (LoadTenant)tenant : throw new InvalidOperationException("The scenario's init did not create a tenant.");
 
     public static GatewayApi Api(ScenarioContext context, Uri gateway) => new(context.Connector.NextInvoker(), gateway);
 
     /// <summary>Visitor socket: connect and hello with the site key; returns the socket and the welcome.</summary>
-    public static async Task<(GatewaySocket Socket, WireFrame Welcome)> VisitorAsync(ScenarioContext context, Uri gateway, WireEncoding encoding, CancellationToken cancellationToken)
+    public static Task<(GatewaySocket Socket, WireFrame Welcome)> VisitorAsync(ScenarioContext context, Uri gateway, WireEncoding encoding, CancellationToken cancellationToken) =>
+        VisitorAsync(context, gateway, encoding, Tenant(context).SiteKey, cancellationToken);
+
+    public static async Task<(GatewaySocket Socket, WireFrame Welcome)> VisitorAsync(ScenarioContext context, Uri gateway, WireEncoding encoding, string siteKey, CancellationToken cancellationToken)
     {
         var socket = await GatewaySocket.ConnectAsync(context.Connector, gateway, encoding, cancellationToken);
         try
         {
-            var welcome = await socket.RequestAsync("welcome", cancellationToken, ("type", "hello"), ("role", "visitor"), ("siteKey", Tenant(context).SiteKey));
+            var welcome = await socket.RequestAsync("welcome", cancellationToken, ("type", "hello"), ("role", "visitor"), ("siteKey", siteKey));
             return (socket, welcome);
         }
         catch
