@@ -18,6 +18,9 @@ public sealed record RunData(
 
     public double PrewarmSeconds { get; init; }
 
+    /// <summary>Staircase steps: the offered window's length (the run's duration also holds the drain).</summary>
+    public double StepSeconds { get; init; }
+
     /// <summary>What the scenario counted besides its steps (e.g. frames received per type and role), summed over processes.</summary>
     public Dictionary<string, long> Counters { get; init; } = [];
 

@@ -120,7 +120,7 @@ public sealed class ScenarioRunner
                 _scenario.ReadCounters?.Invoke();
                 var startedUtc = DateTimeOffset.UtcNow;
                 await RunPhaseAsync([step], pool, abort, warmingUp: false);
-                var data = Data(startedUtc, [step], prewarmCopies, prewarmSeconds);
+                var data = Data(startedUtc, [step], prewarmCopies, prewarmSeconds) with { StepSeconds = step.During.TotalSeconds };
                 results.Add(data);
                 if (!keepGoing(data)) break;
             }
