@@ -12,11 +12,14 @@ public static class GatewayTargets
     public static readonly ScenarioOption OperatorKey = new("operator-key", "with --url: the gateway's operator key (ChatCluster__Gateway__OperatorKey); the run creates its own tenant with it", "");
     public static readonly ScenarioOption GatewayPid = new("gateway-pid", "with --url: process id(s) of the gateway(s), comma-separated, to read their memory from /proc", "");
 
+    public static readonly ScenarioOption Target = new("target", "without --url: embedded (the in-memory default) | postgres (scratch database, a Postgres-mode silo and a Client-mode gateway, as child processes)", "embedded");
+    public static readonly ScenarioOption Postgres = new("postgres", "with --target postgres: the local server the scratch database goes on (loopback only)", Cluster.ScratchDatabase.DefaultServer);
+
     public static readonly ScenarioOption GatewayGc = new("gateway-gc", "server | workstation: the GC of the gateway child started without --url (DOTNET_gcServer); server is the ASP.NET Core default", "server");
 
     /// <summary>A gateway scenario's own options followed by the ones every gateway scenario takes.</summary>
     public static IReadOnlyList<ScenarioOption> OptionsWith(params ScenarioOption[] own) =>
-        [.. own, Encoding, OperatorKey, GatewayPid, GatewayGc];
+        [.. own, Encoding, Target, Postgres, OperatorKey, GatewayPid, GatewayGc];
 
     public static WireEncoding EncodingOf(RunSettings settings) => WireCodec.Parse(settings.Option(Encoding.Name));
 
@@ -45,6 +48,9 @@ public static class GatewayTargets
             "workstation" => "0",
             _ => throw new ArgumentException($"--gateway-gc must be server or workstation, not '{gc}'."),
         };
+        var target = settings.ScenarioOptions.TryGetValue(Target.Name, out var t) ? t.ToLowerInvariant() : "embedded";
+        if (target == "postgres") return await ProvidePostgresAsync(settings, childSettings, cancellationToken);
+        if (target != "embedded") throw new ArgumentException($"--target must be embedded or postgres, not '{target}'.");
         var gateway = await GatewayProcess.StartAsync(childSettings, cancellationToken);
         var sampler = await GatewaySampler.StartAsync([(gateway.Url, gateway.ProcessId)], cancellationToken);
         var label = "ChatCluster embedded default (child process" + (gc == "server" ? ")" : $", {gc} GC)");
@@ -52,6 +58,31 @@ public static class GatewayTargets
         {
             Options = new Dictionary<string, string> { [OperatorKey.Name] = gateway.OperatorKey },
             Measure = sampler.FinishAsync,
+        };
+    }
+
+    /// <summary>The PostgreSQL-mode pair in one command: scratch database, one silo (migrating at start), one Client-mode gateway.</summary>
+    private static async Task<TargetLease> ProvidePostgresAsync(RunSettings settings, Dictionary<string, string> gatewaySettings, CancellationToken cancellationToken)
+    {
+        var server = settings.ScenarioOptions.TryGetValue(Postgres.Name, out var given) && given.Length > 0 ? given : Cluster.ScratchDatabase.DefaultServer;
+        var cluster = await Cluster.PostgresCluster.StartAsync(server, settings.RunId, silos: 1, gateways: 1, gatewaySettings, cancellationToken);
+        GatewaySampler sampler;
+        try { sampler = await GatewaySampler.StartAsync([(cluster.Gateways[0].Url, cluster.Gateways[0].ProcessId)], cancellationToken); }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return new TargetLease([cluster.Gateways[0].Url], "ChatCluster on PostgreSQL (silo + Client-mode gateway, child processes)", new OwnedCluster(sampler, cluster))
+        {
+            Options = new Dictionary<string, string> { [OperatorKey.Name] = cluster.Gateways[0].OperatorKey },
+            Measure = async () =>
+            {
+                var measured = await sampler.FinishAsync();
+                measured.Add(new Reporting.TargetMeasurement("postgres", "connections to the run's database at the end", await cluster.Database.ConnectionsAsync(CancellationToken.None), "connections", "pg_stat_activity"));
+                measured.Add(new Reporting.TargetMeasurement("silo", "fail:/crit: log lines", cluster.Silos.Sum(s => s.FailureLines().Count), "lines", "Warning level and above is logged"));
+                return measured;
+            },
         };
     }
 
@@ -129,6 +160,15 @@ public static class GatewayTargets
         {
             await socket.DisposeAsync();
             throw;
+        }
+    }
+
+    private sealed class OwnedCluster(GatewaySampler sampler, Cluster.PostgresCluster cluster) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await sampler.DisposeAsync();
+            await cluster.DisposeAsync();
         }
     }
 
