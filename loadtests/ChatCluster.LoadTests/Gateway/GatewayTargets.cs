@@ -15,11 +15,28 @@ public static class GatewayTargets
     public static readonly ScenarioOption Target = new("target", "without --url: embedded (the in-memory default) | postgres (scratch database, a Postgres-mode silo and a Client-mode gateway, as child processes)", "embedded");
     public static readonly ScenarioOption Postgres = new("postgres", "with --target postgres: the local server the scratch database goes on (loopback only)", Cluster.ScratchDatabase.DefaultServer);
 
+    public static readonly ScenarioOption Metrics = new("metrics", "Prometheus endpoints to count grain calls, stream events and storage writes per message, as name=url,… (default: each --url's /metrics; the harness names its own children)", "");
+
     public static readonly ScenarioOption GatewayGc = new("gateway-gc", "server | workstation: the GC of the gateway child started without --url (DOTNET_gcServer); server is the ASP.NET Core default", "server");
 
     /// <summary>A gateway scenario's own options followed by the ones every gateway scenario takes.</summary>
     public static IReadOnlyList<ScenarioOption> OptionsWith(params ScenarioOption[] own) =>
-        [.. own, Encoding, Target, Postgres, OperatorKey, GatewayPid, GatewayGc];
+        [.. own, Encoding, Target, Postgres, OperatorKey, GatewayPid, Metrics, GatewayGc];
+
+    /// <summary>The server counters of the target: --metrics, or the gateways' own endpoints. Only worker 0 reads them (once for the run).</summary>
+    public static ServerCounters? ServerCountersOf(RunSettings settings, Network.LoopbackConnector connector)
+    {
+        if (settings.WorkerIndex != 0) return null;
+        var given = settings.ScenarioOptions.TryGetValue(Metrics.Name, out var m) ? m : "";
+        var sources = given.Length > 0
+            ? given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry =>
+            {
+                var eq = entry.IndexOf('=', StringComparison.Ordinal);
+                return eq > 0 ? (entry[..eq], new Uri(entry[(eq + 1)..])) : ("server", new Uri(entry));
+            }).ToList()
+            : settings.Urls.Select((u, i) => (settings.Urls.Count == 1 ? "gateway" : $"gateway{i + 1}", new Uri(u, "/metrics"))).ToList();
+        return sources.Count == 0 ? null : new ServerCounters(connector.NextInvoker(), sources);
+    }
 
     public static WireEncoding EncodingOf(RunSettings settings) => WireCodec.Parse(settings.Option(Encoding.Name));
 
@@ -75,7 +92,11 @@ public static class GatewayTargets
         }
         return new TargetLease([cluster.Gateways[0].Url], "ChatCluster on PostgreSQL (silo + Client-mode gateway, child processes)", new OwnedCluster(sampler, cluster))
         {
-            Options = new Dictionary<string, string> { [OperatorKey.Name] = cluster.Gateways[0].OperatorKey },
+            Options = new Dictionary<string, string>
+            {
+                [OperatorKey.Name] = cluster.Gateways[0].OperatorKey,
+                [Metrics.Name] = string.Join(',', cluster.Silos.Select(s => $"{s.Name}={s.MetricsUrl}").Prepend($"gateway={new Uri(cluster.Gateways[0].Url, "/metrics")}")),
+            },
             Measure = async () =>
             {
                 var measured = await sampler.FinishAsync();

@@ -17,7 +17,7 @@ public sealed record Scenario(string Name, IReadOnlyList<Step> Steps)
     /// Read at the end of a run (or of each step of a staircase): what the scenario counted besides its steps, e.g.
     /// frames received per role and type. Counts since the previous read; they go into the report as totals and per iteration.
     /// </summary>
-    public Func<Dictionary<string, long>>? ReadCounters { get; init; }
+    public Func<Task<Dictionary<string, long>>>? ReadCounters { get; init; }
 
     /// <summary>Once per process after every copy was cleaned.</summary>
     public Func<ScenarioContext, Task>? Clean { get; init; }

@@ -74,7 +74,9 @@ public static class MarkdownReport
         var md = new StringBuilder();
         md.AppendLine("## Per message");
         md.AppendLine();
-        md.AppendLine("Frames the generator's sockets received during the measured window, per role and frame type, and per successful iteration (delivered message).");
+        md.AppendLine("`frames:<role>:<type>`: frames the generator's sockets received during the measured window, per role and frame type. " +
+                      "`server:<process>:<counter>`: Orleans' counters on that process's /metrics over the same window (grain calls received, calls made, stream events, storage writes). " +
+                      "Per message = per successful iteration (delivered message).");
         md.AppendLine();
         md.AppendLine("| counter | total | per message |");
         md.AppendLine("| --- | ---: | ---: |");

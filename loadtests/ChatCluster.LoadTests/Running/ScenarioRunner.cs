@@ -83,11 +83,12 @@ public sealed class ScenarioRunner
         // Hard stop: nothing of this run outlives warm-up and simulations, each plus a drain, plus a margin.
         abort.CancelAfter(_settings.WarmUp + TotalDuration + 2 * DrainBudget + TimeSpan.FromSeconds(5));
         await WarmUpAsync(_simulations[0], pool, abort);
-        _scenario.ReadCounters?.Invoke(); // what prewarm and warm-up counted is not the run's
+        await ReadCountersAsync(); // what prewarm and warm-up counted is not the run's
         var startedUtc = DateTimeOffset.UtcNow;
         await RunPhaseAsync(_simulations, pool, abort, warmingUp: false);
+        var counters = await ReadCountersAsync();
         await CleanAsync(context, pool);
-        return Data(startedUtc, _simulations, prewarmCopies, prewarmSeconds);
+        return Data(startedUtc, _simulations, prewarmCopies, prewarmSeconds, counters);
     }
 
     /// <summary>
@@ -117,10 +118,10 @@ public sealed class ScenarioRunner
                 if (abort.IsCancellationRequested) break;
                 (_iterations, _steps) = NewCollectors();
                 Interlocked.Exchange(ref _iterationsStarted, 0);
-                _scenario.ReadCounters?.Invoke();
+                await ReadCountersAsync();
                 var startedUtc = DateTimeOffset.UtcNow;
                 await RunPhaseAsync([step], pool, abort, warmingUp: false);
-                var data = Data(startedUtc, [step], prewarmCopies, prewarmSeconds) with { StepSeconds = step.During.TotalSeconds };
+                var data = Data(startedUtc, [step], prewarmCopies, prewarmSeconds, await ReadCountersAsync()) with { StepSeconds = step.During.TotalSeconds };
                 results.Add(data);
                 if (!keepGoing(data)) break;
             }
@@ -177,7 +178,18 @@ public sealed class ScenarioRunner
         }
     }
 
-    private RunData Data(DateTimeOffset startedUtc, IReadOnlyList<LoadSimulation> simulations, long prewarmCopies, double prewarmSeconds) =>
+    private async Task<Dictionary<string, long>> ReadCountersAsync()
+    {
+        if (_scenario.ReadCounters is null) return [];
+        try { return await _scenario.ReadCounters().WaitAsync(TimeSpan.FromSeconds(15)); }
+        catch (Exception ex) when (ex is TimeoutException or HttpRequestException)
+        {
+            _progress.Log($"counters not read: {ex.Message}");
+            return [];
+        }
+    }
+
+    private RunData Data(DateTimeOffset startedUtc, IReadOnlyList<LoadSimulation> simulations, long prewarmCopies, double prewarmSeconds, Dictionary<string, long> counters) =>
         new(_scenario.Name,
             startedUtc,
             _clock.Elapsed.TotalSeconds,
@@ -189,7 +201,7 @@ public sealed class ScenarioRunner
         {
             PrewarmCopies = prewarmCopies,
             PrewarmSeconds = prewarmSeconds,
-            Counters = _scenario.ReadCounters?.Invoke() ?? [],
+            Counters = counters,
         };
 
     private (StatsCollector Iterations, StatsCollector[] Steps) NewCollectors() =>

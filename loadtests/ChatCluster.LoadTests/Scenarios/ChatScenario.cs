@@ -60,6 +60,7 @@ public sealed class ChatScenario : IScenarioDefinition
         var localPairs = LoadSimulation.ShareOf(pairs, settings.WorkerIndex, settings.WorkerCount);
         var tenantCount = Math.Max(1, (localPairs + perTenant - 1) / perTenant);
         var frames = new FrameCounts();
+        ServerCounters? server = null;
 
         var message = new Step(StepName, async ctx =>
         {
@@ -88,7 +89,11 @@ public sealed class ChatScenario : IScenarioDefinition
 
         return new Scenario(Name, [message])
         {
-            Init = async context => await GatewayTargets.CreateTenantsAsync(context, tenantCount),
+            Init = async context =>
+            {
+                await GatewayTargets.CreateTenantsAsync(context, tenantCount);
+                server = GatewayTargets.ServerCountersOf(context.Settings, context.Connector);
+            },
             InitBudget = TimeSpan.FromSeconds(60 + 5 * tenantCount),
             InitCopy = async (copy, ct) =>
             {
@@ -119,7 +124,13 @@ public sealed class ChatScenario : IScenarioDefinition
             {
                 if (copy.State is ChatPair pair) await pair.DisposeAsync();
             },
-            ReadCounters = frames.ReadAndReset,
+            ReadCounters = async () =>
+            {
+                var counted = frames.ReadAndReset();
+                if (server is not null)
+                    foreach (var (name, value) in await server.ReadAndResetAsync(CancellationToken.None)) counted[name] = value;
+                return counted;
+            },
             LoadSimulations = ScenarioCatalog.DefaultLoad(settings, pairs),
             PrewarmCopies = pairs,
             MaxCopies = pairs,
