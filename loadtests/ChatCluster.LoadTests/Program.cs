@@ -25,6 +25,10 @@ try
             return await BaselineCommand.ExecuteAsync(rest, cancel.Token);
         case "worker":
             return await WorkerCommand.ExecuteAsync(rest, cancel.Token);
+        case "ceiling":
+            return await CeilingCommand.ExecuteAsync(rest, cancel.Token);
+        case "drill":
+            return await DrillCommand.ExecuteAsync(rest, cancel.Token);
         case "benchmarks":
             return await BenchmarksCommand.ExecuteAsync(rest, cancel.Token);
         default:

@@ -1,3 +1,4 @@
+using ChatCluster.LoadTests.Ceiling;
 using ChatCluster.LoadTests.Cli;
 using ChatCluster.LoadTests.Gateway;
 using ChatCluster.LoadTests.Reporting;
@@ -40,6 +41,40 @@ public sealed class GatewaySmokeTests(GatewayChild child) : IClassFixture<Gatewa
 
         AssertSane(report, ChatScenario.StepName);
         AssertMemoryPerConnectionReported(report);
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("all")]
+    public async Task Open_loop_chat_keeps_several_messages_in_flight_per_pair_over_tenants_or_one_busy_tenant(string pairsPerTenant)
+    {
+        var report = await RunAsync("chat", "--pairs", "4", "--pairs-per-tenant", pairsPerTenant, "--rate", "40", "--in-flight", "8",
+            "--duration", "2s", "--encoding", "msgpack");
+
+        AssertSane(report, ChatScenario.StepName);
+        Assert.Equal(pairsPerTenant, report.Meta.Options[ChatScenario.PairsPerTenant]);
+        // Every delivered message is one `message` frame at the receiving agent or visitor (and one echo at its sender).
+        var messageFrames = report.Counters.Where(c => c.Name is "frames:agent:message" or "frames:visitor:message").Sum(c => c.Total);
+        Assert.InRange(messageFrames, report.Iterations.Ok, 3 * report.Iterations.Ok);
+        Assert.Contains(report.Counters, c => c.Name == "frames:agent:ack" || c.Name == "frames:visitor:ack");
+    }
+
+    [Fact]
+    public async Task The_ceiling_search_steps_the_chat_rate_up_on_the_same_pairs_and_judges_every_step()
+    {
+        var (report, folder) = await CeilingCommand.RunAsync(
+        [
+            "chat", "--url", child.Gateway.Url.ToString(), "--operator-key", child.Gateway.OperatorKey, "--pairs", "2",
+            "--start", "10", "--factor", "2", "--max-rate", "20", "--step-duration", "1s", "--warm-up", "0s",
+            "--progress", "none", "--report-folder", Path.Combine(_folder, "ceiling"),
+        ], CancellationToken.None);
+
+        Assert.InRange(report.Steps.Count, 1, 2);
+        Assert.Equal(10, report.Steps[0].OfferedPerSecond);
+        Assert.All(report.Steps, s => Assert.Equal(s.Sent, s.Delivered + s.Failed));
+        Assert.True(report.Steps[0].Delivered > 0);
+        Assert.True(File.Exists(Path.Combine(folder!, "ceiling.md")));
+        Assert.Equal(report.SustainedCeiling, CeilingReport.Read(folder!).SustainedCeiling);
     }
 
     [Fact]

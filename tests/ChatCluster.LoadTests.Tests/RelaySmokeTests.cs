@@ -54,6 +54,36 @@ public sealed class RelaySmokeTests : IDisposable
         Assert.Contains("child process", outcome.Report.Meta.Title);
     }
 
+    [Theory]
+    [InlineData(BaselineKind.Relay)]
+    [InlineData(BaselineKind.SignalR)]
+    public async Task Open_loop_relay_keeps_several_messages_in_flight_per_pair(BaselineKind kind)
+    {
+        await using var server = await BaselineServer.StartAsync(kind);
+
+        var outcome = await RunRelayAsync(server, kind, "--pairs", "2", "--rate", "200", "--in-flight", "20", "--duration", "2s", "--no-report");
+
+        AssertSane(outcome.Report);
+        Assert.InRange(outcome.Report.Iterations.Ok, 100, 400);
+    }
+
+    [Fact]
+    public async Task The_ceiling_search_of_a_baseline_reports_every_step_and_the_highest_sustained_rate()
+    {
+        await using var server = await BaselineServer.StartAsync(BaselineKind.Relay);
+
+        var (report, _) = await CeilingCommand.RunAsync(
+        [
+            "relay", "--url", server.RelayUrl.ToString(), "--baseline", "relay", "--pairs", "2",
+            "--start", "50", "--factor", "2", "--max-rate", "100", "--step-duration", "1s", "--warm-up", "0s", "--progress", "none", "--no-report",
+        ], CancellationToken.None);
+
+        Assert.Equal([50.0, 100.0], report.Steps.Select(s => s.OfferedPerSecond).Take(2));
+        Assert.All(report.Steps, s => Assert.True(s.Delivered > 0));
+        Assert.Equal(report.Steps.Where(s => s.Sustained).Select(s => (double?)s.OfferedPerSecond).Max(), report.SustainedCeiling);
+        Assert.Contains("p99 ≤ 250 ms", report.Criteria);
+    }
+
     [Fact]
     public async Task A_target_outside_loopback_is_refused_before_any_traffic()
     {

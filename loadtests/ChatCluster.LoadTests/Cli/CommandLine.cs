@@ -104,6 +104,9 @@ public static class CommandLine
         text.AppendLine("  dotnet run -c Release --project loadtests/ChatCluster.LoadTests -- <scenario> [options]");
         text.AppendLine("  … -- benchmarks [--duration 20s] [--pairs 50] [--rate 1000] [--write-benchmarks docs/benchmarks.md]");
         text.AppendLine("  … -- benchmarks --from-reports <dir>[,<dir>…] [--write-benchmarks docs/benchmarks.md]");
+        text.AppendLine("  … -- ceiling <relay|chat> [--start 500] [--factor 1.5] [--step-duration 10s] [--max-rate 40000] [--stop-after 2] [scenario options]");
+        text.AppendLine("                                              sustained-ceiling search: offered rate stepped up open-loop, per-step table");
+        text.AppendLine("  … -- drill [--pairs 30] [--interval 200ms] [--kill busiest|1|2] [--observe 30s]  kill -9 a PostgreSQL-mode silo under chat load");
         text.AppendLine("  … -- baseline <relay|signalr> [--port 0]     run a baseline server in the foreground");
         text.AppendLine("  … -- list | --help");
         text.AppendLine();

@@ -8,7 +8,8 @@ namespace ChatCluster.LoadTests.Gateway;
 
 /// <summary>
 /// The embedded ChatCluster default (gateway + co-hosted silo, in memory) in a child process on free
-/// loopback ports, for a one-command run. Its per-connection frame rate limit is raised: the default
+/// loopback ports, for a one-command run; with <c>ChatCluster__Gateway__Mode=Client</c> among the extra settings, a
+/// Client-mode gateway of a cluster (see <see cref="Cluster.PostgresCluster"/>). Its per-connection frame rate limit is raised: the default
 /// (20 frames/s, bursts of 60) is right for browsers and would throttle a load generator's few sockets.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
@@ -39,6 +40,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         ["ChatCluster__Gateway__OperatorKey"] = operatorKey,
         ["ChatCluster__Gateway__FramesPerSecond"] = "10000",
         ["ChatCluster__Gateway__FrameBurst"] = "100000",
+        // A run logs in one owner per tenant from 127.0.0.1 (20 pairs per tenant: 20 logins for 400 pairs).
+        ["ChatCluster__Auth__LoginAttemptsPerMinute"] = "10000",
         ["ChatCluster__Silo__SiloPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["ChatCluster__Silo__GatewayPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Logging__LogLevel__Default"] = "Warning",
@@ -50,7 +53,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         var dll = FindGatewayAssembly();
         var port = ListenPorts.Next();
-        var operatorKey = "lt-op-" + Guid.NewGuid().ToString("N");
+        var operatorKey = extra.TryGetValue("ChatCluster__Gateway__OperatorKey", out var given) ? given : "lt-op-" + Guid.NewGuid().ToString("N");
         var info = new ProcessStartInfo(SelfLauncher.DotnetHost())
         {
             UseShellExecute = false,

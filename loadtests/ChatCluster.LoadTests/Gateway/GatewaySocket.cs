@@ -6,8 +6,10 @@ namespace ChatCluster.LoadTests.Gateway;
 
 /// <summary>
 /// One client WebSocket to a ChatCluster gateway's <c>/ws</c>, in either encoding. A receive loop reads
-/// every server frame and completes the first waiter whose condition matches; other frames are dropped
-/// (events this client does not wait for, e.g. inbox updates). Idle sockets wait with a zero-byte read and
+/// every server frame and completes the waiter for its <c>id</c> (a reply) or its <c>clientMessageId</c> (a
+/// <c>message</c>), looked up by key so hundreds of messages in flight cost nothing per frame, else the first
+/// waiter whose condition matches; other frames are dropped (events this client does not wait for, e.g. inbox
+/// updates) after <see cref="OnFrame"/> has seen them. Idle sockets wait with a zero-byte read and
 /// rent a buffer only when data arrives, so 19,000 of them in one worker stay cheap.
 /// </summary>
 public sealed class GatewaySocket : IAsyncDisposable
@@ -15,6 +17,8 @@ public sealed class GatewaySocket : IAsyncDisposable
     private readonly ClientWebSocket _socket;
     private readonly WireEncoding _encoding;
     private readonly List<(Func<WireFrame, bool> Match, TaskCompletionSource<WireFrame> Done)> _waiters = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<WireFrame>> _replies = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<WireFrame>> _messages = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiving;
@@ -63,13 +67,42 @@ public sealed class GatewaySocket : IAsyncDisposable
         return done.Task;
     }
 
+    /// <summary>Arms a waiter for the <c>message</c> frame with <paramref name="clientMessageId"/> (before the send).</summary>
+    public Task<WireFrame> ExpectMessage(string clientMessageId, CancellationToken cancellationToken) =>
+        ExpectKeyed(_messages, clientMessageId, cancellationToken);
+
+    /// <summary>Disarms <see cref="ExpectMessage"/> when the message will not come (its send failed or timed out).</summary>
+    public void ForgetMessage(string clientMessageId) => _messages.TryRemove(clientMessageId, out _);
+
+    private Task<WireFrame> ExpectKeyed(System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<WireFrame>> waiters, string key, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<WireFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        waiters[key] = done;
+        if (_receiving.IsCompleted && waiters.TryRemove(key, out _)) done.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely));
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() =>
+            {
+                waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<WireFrame>>(key, done));
+                done.TrySetCanceled(cancellationToken);
+            });
+            _ = done.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        return done.Task;
+    }
+
     /// <summary>Sends a frame and waits for the reply carrying its id (or an error with that id, thrown as <see cref="GatewayErrorException"/>).</summary>
     public async Task<WireFrame> RequestAsync(string expectedType, CancellationToken cancellationToken, params (string Key, object? Value)[] fields)
     {
         var id = NextId();
-        var reply = Expect(f => f.Id == id, cancellationToken);
-        await SendAsync([("id", id), .. fields], cancellationToken);
-        var frame = await reply;
+        var reply = ExpectKeyed(_replies, id, cancellationToken);
+        WireFrame frame;
+        try
+        {
+            await SendAsync([("id", id), .. fields], cancellationToken);
+            frame = await reply;
+        }
+        finally { _replies.TryRemove(id, out _); }
         if (frame.Type == "error") throw new GatewayErrorException(frame.Code ?? "error");
         if (frame.Type != expectedType) throw new GatewayErrorException("unexpected_" + frame.Type);
         return frame;
@@ -130,6 +163,16 @@ public sealed class GatewaySocket : IAsyncDisposable
     private void Dispatch(WireFrame frame)
     {
         OnFrame?.Invoke(frame);
+        if (frame.Id is { } id && _replies.TryRemove(id, out var reply))
+        {
+            reply.TrySetResult(frame);
+            return;
+        }
+        if (frame.Type == "message" && frame.ClientMessageId is { } clientMessageId && _messages.TryRemove(clientMessageId, out var message))
+        {
+            message.TrySetResult(frame);
+            return;
+        }
         TaskCompletionSource<WireFrame>? done = null;
         lock (_waiters)
         {
@@ -152,6 +195,9 @@ public sealed class GatewaySocket : IAsyncDisposable
             failing = _waiters.Select(w => w.Done).ToList();
             _waiters.Clear();
         }
+        foreach (var waiters in new[] { _replies, _messages })
+            foreach (var key in waiters.Keys)
+                if (waiters.TryRemove(key, out var keyed)) failing.Add(keyed);
         foreach (var done in failing) done.TrySetException(error);
     }
 

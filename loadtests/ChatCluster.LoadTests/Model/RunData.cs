@@ -18,6 +18,12 @@ public sealed record RunData(
 
     public double PrewarmSeconds { get; init; }
 
+    /// <summary>Staircase steps: the offered window's length (the run's duration also holds the drain).</summary>
+    public double StepSeconds { get; init; }
+
+    /// <summary>What the scenario counted besides its steps (e.g. frames received per type and role), summed over processes.</summary>
+    public Dictionary<string, long> Counters { get; init; } = [];
+
     public static RunData Merge(IReadOnlyList<RunData> parts)
     {
         if (parts.Count == 0) throw new ArgumentException("Nothing to merge.", nameof(parts));
@@ -37,6 +43,8 @@ public sealed record RunData(
         {
             PrewarmCopies = parts.Sum(p => p.PrewarmCopies),
             PrewarmSeconds = parts.Max(p => p.PrewarmSeconds),
+            Counters = parts.SelectMany(p => p.Counters).GroupBy(c => c.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(c => c.Value), StringComparer.Ordinal),
         };
     }
 }

@@ -16,9 +16,9 @@ public static class BenchmarksDocument
     public const string RelayLabel = "relay baseline", SignalRLabel = "SignalR baseline";
 
     public static async Task WriteAsync(string path, IReadOnlyList<(string Label, RunReport Report)> runs, string command,
-        IReadOnlyList<(string Label, RunReport Report)>? extras = null)
+        IReadOnlyList<(string Label, RunReport Report)>? extras = null, IReadOnlyList<Ceiling.CeilingReport>? ceilings = null)
     {
-        var generated = Render(runs, command, extras);
+        var generated = Render(runs, command, extras, ceilings);
         var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : Skeleton();
         var start = existing.IndexOf(Begin, StringComparison.Ordinal);
         var end = existing.IndexOf(End, StringComparison.Ordinal);
@@ -30,17 +30,61 @@ public static class BenchmarksDocument
     }
 
     public static string Render(IReadOnlyList<(string Label, RunReport Report)> runs, string command,
-        IReadOnlyList<(string Label, RunReport Report)>? extras = null)
+        IReadOnlyList<(string Label, RunReport Report)>? extras = null, IReadOnlyList<Ceiling.CeilingReport>? ceilings = null)
     {
         extras ??= [];
+        ceilings ??= [];
         var md = new StringBuilder();
-        var machine = runs.Count > 0 ? runs[0].Report.Meta.Machine : MachineInfo.Current();
+        var machine = runs.Count > 0 ? runs[0].Report.Meta.Machine : ceilings.Count > 0 ? ceilings[0].Machine : MachineInfo.Current();
         md.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `{command}`.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryGiB} GiB, {machine.Os}, {machine.Runtime}. Load generator and server on the same machine.");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at the end of each run: {string.Join("; ", runs.Concat(extras).Select(r => $"{r.Label} {r.Report.Meta.Machine.LoadAverage}"))}. Above 2 the machine was shared with other work and the numbers are noisier.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at the end of each run: {string.Join("; ", ceilings.Select(c => $"{c.Label} {c.LoadAverageAtStart} → {c.Machine.LoadAverage}").Concat(runs.Concat(extras).Select(r => $"{r.Label} {r.Report.Meta.Machine.LoadAverage}")))}. Above 2 the machine was shared with other work and the numbers are noisier.");
         md.AppendLine();
+        if (ceilings.Count > 0) RenderCeilings(md, ceilings);
+        if (runs.Count > 0) RenderCompared(md, runs);
+        if (extras.Count > 0) RenderExtras(md, extras);
+        md.AppendLine("Exact command of each run:");
+        md.AppendLine();
+        foreach (var c in ceilings) md.AppendLine(CultureInfo.InvariantCulture, $"- {c.Label}: `{c.Command}`");
+        foreach (var (label, report) in runs.Concat(extras)) md.AppendLine(CultureInfo.InvariantCulture, $"- {label}: `{report.Meta.Command}`");
+        md.AppendLine();
+        RenderErrors(md, runs.Concat(extras).ToList());
+        return md.ToString();
+    }
+
+    /// <summary>
+    /// The sustained ceiling of every target, searched the same way, and ratios of ceilings (issue 12 item 5): the
+    /// highest offered rate with &lt; 1 % failed, p99 ≤ 250 ms and no growing backlog. Then each target's steps.
+    /// </summary>
+    private static void RenderCeilings(StringBuilder md, IReadOnlyList<Ceiling.CeilingReport> ceilings)
+    {
+        var relay = ceilings.FirstOrDefault(c => c.Label == RelayLabel)?.SustainedCeiling;
+        var signalR = ceilings.FirstOrDefault(c => c.Label == SignalRLabel)?.SustainedCeiling;
+        md.AppendLine(CultureInfo.InvariantCulture, $"Sustained ceilings (open loop; sustained = {ceilings[0].Criteria}; steps {ceilings[0].Plan}):");
+        md.AppendLine();
+        md.AppendLine("| target | sustained ceiling msg/s | delivered msg/s there | p50 / p99 ms there | vs relay | vs SignalR | frames per message there |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var c in ceilings)
+        {
+            var at = c.AtCeiling;
+            var frames = at is null ? "" : string.Join(", ", at.Counters.Where(x => x.PerIteration >= 0.01).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Name.Replace(Gateway.FrameCounts.Prefix, "")} {x.PerIteration:0.##}")));
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {c.Label} | {(c.SustainedCeiling is { } v ? v.ToString("0", CultureInfo.InvariantCulture) : "none")} | {at?.DeliveredPerSecond.ToString("0", CultureInfo.InvariantCulture) ?? "–"} | {(at is null ? "–" : $"{StatsReport.Ms(at.P50Ms)} / {StatsReport.Ms(at.P99Ms)}")} | {Ratio(c.SustainedCeiling ?? 0, relay)} | {Ratio(c.SustainedCeiling ?? 0, signalR)} | {frames} |");
+        }
+        md.AppendLine();
+        foreach (var c in ceilings)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"{c.Label} ({c.Title}; load average {c.LoadAverageAtStart} → {c.Machine.LoadAverage}):");
+            md.AppendLine();
+            md.Append(Ceiling.CeilingReport.StepTable(c.Steps));
+            md.AppendLine();
+        }
+    }
+
+    private static void RenderCompared(StringBuilder md, IReadOnlyList<(string Label, RunReport Report)> runs)
+    {
         md.AppendLine("| run | target | load | ok | failed | msg/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | msg/s vs relay | p99 vs relay | msg/s vs SignalR | p99 vs SignalR |");
         md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var relay = runs.FirstOrDefault(r => r.Label == RelayLabel).Report;
@@ -56,12 +100,11 @@ public static class BenchmarksDocument
         md.AppendLine("Latency is end to end (sender's timestamp in the payload to the other party's receipt), of delivered messages. " +
                       "Ratios: throughput ×(higher is better), p99 ×(lower is better), each against the same session's baseline run.");
         md.AppendLine();
-        if (extras.Count > 0) RenderExtras(md, extras);
-        md.AppendLine("Exact command of each run:");
-        md.AppendLine();
-        foreach (var (label, report) in runs.Concat(extras)) md.AppendLine(CultureInfo.InvariantCulture, $"- {label}: `{report.Meta.Command}`");
-        md.AppendLine();
-        var errors = runs.Concat(extras).Where(r => r.Report.Steps.Prepend(r.Report.Iterations).Any(s => s.Errors.Count > 0) || r.Report.CopyInitFailures.Count > 0).ToList();
+    }
+
+    private static void RenderErrors(StringBuilder md, IReadOnlyList<(string Label, RunReport Report)> all)
+    {
+        var errors = all.Where(r => r.Report.Steps.Prepend(r.Report.Iterations).Any(s => s.Errors.Count > 0) || r.Report.CopyInitFailures.Count > 0).ToList();
         if (errors.Count > 0)
         {
             md.AppendLine("Errors seen:");
@@ -75,7 +118,6 @@ public static class BenchmarksDocument
             }
             md.AppendLine();
         }
-        return md.ToString();
     }
 
     /// <summary>Scenarios with their own load: every step's numbers, the prewarm (connect rate) and what the gateway reported.</summary>

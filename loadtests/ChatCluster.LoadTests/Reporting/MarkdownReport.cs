@@ -40,6 +40,10 @@ public static class MarkdownReport
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Source} | {t.Name} | {t.Value:0.##} {t.Unit} | {t.Note} |");
             md.AppendLine();
         }
+        if (report.Counters.Count > 0)
+        {
+            md.AppendLine(CounterTable(report.Counters));
+        }
         var failing = report.Steps.Prepend(report.Iterations).Where(s => s.Errors.Count > 0).ToList();
         if (failing.Count > 0 || report.CopyInitFailures.Count > 0)
         {
@@ -61,6 +65,23 @@ public static class MarkdownReport
         foreach (var p in report.Iterations.TimeSeries)
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Second} | {p.OkPerSecond:0} | {p.Failed} | {p.ActiveCopies} | {StatsReport.Ms(p.P50Ms)} | {StatsReport.Ms(p.P95Ms)} | {StatsReport.Ms(p.P99Ms)} | {StatsReport.Ms(p.MaxMs)} |");
+        return md.ToString();
+    }
+
+    /// <summary>Frames received by the generator's sockets, per role and type, and per delivered message.</summary>
+    public static string CounterTable(IReadOnlyList<CounterReport> counters)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("## Per message");
+        md.AppendLine();
+        md.AppendLine("`frames:<role>:<type>`: frames the generator's sockets received during the measured window, per role and frame type. " +
+                      "`server:<process>:<counter>`: Orleans' counters on that process's /metrics over the same window (grain calls received, calls made, stream events, storage writes). " +
+                      "Per message = per successful iteration (delivered message).");
+        md.AppendLine();
+        md.AppendLine("| counter | total | per message |");
+        md.AppendLine("| --- | ---: | ---: |");
+        foreach (var c in counters)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{c.Name}` | {c.Total} | {c.PerIteration:0.###} |");
         return md.ToString();
     }
 

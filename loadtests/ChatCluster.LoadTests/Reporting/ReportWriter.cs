@@ -51,6 +51,8 @@ public static class ReportWriter
             console.MarkupLine(Markup.Escape($"copy init failures: {code} ×{count}"));
         if (report.Prewarm is { } prewarm)
             console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"prewarm: {prewarm.Copies} copies in {prewarm.Seconds:0.#} s ({prewarm.CopiesPerSecond:0.#}/s)")));
+        foreach (var c in report.Counters)
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{c.Name}: {c.Total} ({c.PerIteration:0.###} per message)")));
         foreach (var t in report.Target)
             console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{t.Source}: {t.Name} = {t.Value:0.##} {t.Unit}")));
     }

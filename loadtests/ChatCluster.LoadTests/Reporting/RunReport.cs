@@ -17,6 +17,9 @@ public sealed record RunReport(
     /// <summary>What the target reported about itself during the run (e.g. gateway memory per connection); empty when it reports nothing.</summary>
     public List<TargetMeasurement> Target { get; init; } = [];
 
+    /// <summary>What the scenario counted besides its steps (e.g. frames received per role and type), with the count per successful iteration.</summary>
+    public List<CounterReport> Counters { get; init; } = [];
+
     public static RunReport Build(RunData data, RunSettings settings, string? title = null)
     {
         var meta = new ReportMeta(
@@ -39,10 +42,20 @@ public sealed record RunReport(
             Prewarm = data.PrewarmCopies > 0
                 ? new PrewarmReport(data.PrewarmCopies, Math.Round(data.PrewarmSeconds, 3), data.PrewarmSeconds > 0 ? Math.Round(data.PrewarmCopies / data.PrewarmSeconds, 1) : 0)
                 : null,
+            Counters = CounterReport.From(data.Counters, data.Iterations.Ok),
         };
     }
 
     private static string Quote(string arg) => arg.Contains(' ') ? $"\"{arg}\"" : arg;
+}
+
+/// <summary>One counter of a run, e.g. ("frames:agent:conversation", 12345, 0.62 per delivered message).</summary>
+public sealed record CounterReport(string Name, long Total, double PerIteration)
+{
+    public static List<CounterReport> From(IReadOnlyDictionary<string, long> counters, long okIterations) =>
+        counters.OrderBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => new CounterReport(c.Key, c.Value, okIterations > 0 ? Math.Round(c.Value / (double)okIterations, 3) : 0))
+            .ToList();
 }
 
 /// <param name="CopiesPerSecond">Copies ready / prewarm seconds: for connection scenarios, the connect rate (connect + hello).</param>

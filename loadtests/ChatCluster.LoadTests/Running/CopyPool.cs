@@ -8,14 +8,19 @@ internal sealed class Copy(CopyContext context)
 {
     public CopyContext Context { get; } = context;
     public long Iterations;
+
+    /// <summary>The next iteration number; copies with several slots run iterations concurrently.</summary>
+    public long NextIteration() => Interlocked.Increment(ref Iterations) - 1;
 }
 
 /// <summary>
-/// Copies are created on demand up to a cap and handed out exclusively: a closed-model loop keeps one for
-/// its life, an injected iteration borrows one. Idle copies queue first in, first out, so injections
-/// rotate over all of them (every pair of the relay scenario carries its share).
+/// Copies are created on demand up to a cap and handed out as slots: a closed-model loop keeps a copy for
+/// its life (one slot per copy), an injected iteration borrows a slot. In the open model a copy has
+/// <paramref name="slotsPerCopy"/> slots (<see cref="Scenario.MaxInFlightPerCopy"/>), so several iterations
+/// run on it at once, as several messages are in flight on a real chat. Idle slots queue first in, first
+/// out, round-robin over copies, so injections rotate over all of them (every pair carries its share).
 /// </summary>
-internal sealed class CopyPool(Scenario scenario, ScenarioContext context, int capacity, Action<string> recordInitFailure)
+internal sealed class CopyPool(Scenario scenario, ScenarioContext context, int capacity, Action<string> recordInitFailure, int slotsPerCopy = 1)
 {
     private readonly ConcurrentQueue<Copy> _idle = new();
     private readonly ConcurrentBag<Copy> _all = [];
@@ -23,6 +28,7 @@ internal sealed class CopyPool(Scenario scenario, ScenarioContext context, int c
 
     public int Capacity { get; } = capacity;
     public int Created => _all.Count;
+    public int SlotsPerCopy { get; } = Math.Max(1, slotsPerCopy);
 
     public bool TryTakeIdle(out Copy copy) => _idle.TryDequeue(out copy!);
 
@@ -64,6 +70,12 @@ internal sealed class CopyPool(Scenario scenario, ScenarioContext context, int c
 
     public void Release(Copy copy) => _idle.Enqueue(copy);
 
+    /// <summary>A copy created during the run: its slots beyond the one the creator uses.</summary>
+    public void ReleaseExtraSlots(Copy copy)
+    {
+        for (var i = 1; i < SlotsPerCopy; i++) _idle.Enqueue(copy);
+    }
+
     /// <summary>Initialises <paramref name="count"/> copies before the clock starts, a bounded number at a time.</summary>
     public async Task PrewarmAsync(int count, CancellationToken cancellationToken)
     {
@@ -79,6 +91,10 @@ internal sealed class CopyPool(Scenario scenario, ScenarioContext context, int c
             finally { gate.Release(); }
         });
         await Task.WhenAll(tasks);
+        // The further slots round-robin over copies, so consecutive injections land on different copies.
+        var created = _all.ToArray();
+        for (var round = 1; round < SlotsPerCopy; round++)
+            foreach (var copy in created) _idle.Enqueue(copy);
     }
 
     public async Task CleanAllAsync(TimeSpan budget)

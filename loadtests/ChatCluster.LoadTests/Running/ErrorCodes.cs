@@ -10,6 +10,15 @@ public static class ErrorCodes
     public const string Cancelled = "cancelled";
     public const string NoFreeCopy = "no_free_copy";
 
+    /// <summary>The send did not complete within the step timeout (the client's socket was backed up).</summary>
+    public const string NotSent = "not_sent";
+
+    /// <summary>Chat: the sender's <c>ack</c> did not arrive within the step timeout.</summary>
+    public const string NoAck = "no_ack";
+
+    /// <summary>Sent (and, in chat, acknowledged), but the other party did not receive it within the step timeout.</summary>
+    public const string NoDelivery = "no_delivery";
+
     public static string From(Exception ex) => ex switch
     {
         AggregateException { InnerException: { } inner } => From(inner),

@@ -23,7 +23,7 @@ public sealed class ScenarioRunner
     private readonly RunSettings _settings;
     private readonly IProgressSink _progress;
     private readonly List<LoadSimulation> _simulations;
-    private readonly bool _keepIntervalHistograms;
+    private bool _keepIntervalHistograms;
     private StatsCollector _iterations;
     private StatsCollector[] _steps;
     private readonly ConcurrentDictionary<string, long> _initFailures = new(StringComparer.Ordinal);
@@ -77,10 +77,67 @@ public sealed class ScenarioRunner
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var connector = new LoopbackConnector(_settings.SourceAddresses);
-        var context = new ScenarioContext(_settings, connector, abort.Token, _progress.Log);
-        var pool = new CopyPool(_scenario, context, CopyCapacity, code => _initFailures.AddOrUpdate("init:" + code, 1, (_, n) => n + 1));
+        var (context, pool, prewarmCopies, prewarmSeconds) = await PrepareAsync(connector, abort);
+        if (beforeClockStarts is not null) await beforeClockStarts(abort.Token);
 
-        if (_scenario.Init is not null) await WithBudget(_scenario.Init(context), InitBudget, "scenario init");
+        // Hard stop: nothing of this run outlives warm-up and simulations, each plus a drain, plus a margin.
+        abort.CancelAfter(_settings.WarmUp + TotalDuration + 2 * DrainBudget + TimeSpan.FromSeconds(5));
+        await WarmUpAsync(_simulations[0], pool, abort);
+        await ReadCountersAsync(); // what prewarm and warm-up counted is not the run's
+        var startedUtc = DateTimeOffset.UtcNow;
+        await RunPhaseAsync(_simulations, pool, abort, warmingUp: false);
+        var counters = await ReadCountersAsync();
+        await CleanAsync(context, pool);
+        return Data(startedUtc, _simulations, prewarmCopies, prewarmSeconds, counters);
+    }
+
+    /// <summary>
+    /// The ceiling search: init, prewarm and warm up once (at the first step's level), then run <paramref name="steps"/>
+    /// one after the other on the same copies, each with fresh statistics and drained before the next starts, so every
+    /// message counts for the step that sent it. After each step <paramref name="keepGoing"/> decides whether to go on.
+    /// Per-second histograms are kept, for the backlog check (first third's p50 against the last third's).
+    /// </summary>
+    public async Task<IReadOnlyList<RunData>> RunStaircaseAsync(IReadOnlyList<LoadSimulation> steps, Func<RunData, bool> keepGoing, CancellationToken cancellationToken)
+    {
+        if (steps.Count == 0) throw new ArgumentException("A staircase needs at least one step.");
+        _keepIntervalHistograms = true;
+        (_iterations, _steps) = NewCollectors();
+        var sliced = steps.Select(s => s.Slice(_settings.WorkerIndex, _settings.WorkerCount)).ToList();
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var connector = new LoopbackConnector(_settings.SourceAddresses);
+        var (context, pool, prewarmCopies, prewarmSeconds) = await PrepareAsync(connector, abort);
+        var budget = sliced.Aggregate(_settings.WarmUp + 2 * DrainBudget, (sum, s) => sum + s.During + DrainBudget + TimeSpan.FromSeconds(1));
+        if (budget > RunLimits.MaxDuration + TimeSpan.FromMinutes(10)) throw new ArgumentException($"The staircase would last {budget}, more than a run may.");
+        abort.CancelAfter(budget + TimeSpan.FromSeconds(5));
+        await WarmUpAsync(sliced[0], pool, abort);
+        var results = new List<RunData>();
+        try
+        {
+            foreach (var step in sliced)
+            {
+                if (abort.IsCancellationRequested) break;
+                (_iterations, _steps) = NewCollectors();
+                Interlocked.Exchange(ref _iterationsStarted, 0);
+                await ReadCountersAsync();
+                var startedUtc = DateTimeOffset.UtcNow;
+                await RunPhaseAsync([step], pool, abort, warmingUp: false);
+                var data = Data(startedUtc, [step], prewarmCopies, prewarmSeconds, await ReadCountersAsync()) with { StepSeconds = step.During.TotalSeconds };
+                results.Add(data);
+                if (!keepGoing(data)) break;
+            }
+        }
+        finally { await CleanAsync(context, pool); }
+        return results;
+    }
+
+    private async Task<(ScenarioContext Context, CopyPool Pool, long PrewarmCopies, double PrewarmSeconds)> PrepareAsync(LoopbackConnector connector, CancellationTokenSource abort)
+    {
+        var context = new ScenarioContext(_settings, connector, abort.Token, _progress.Log);
+        // Several iterations per copy only in a purely open run: a closed-model loop owns its copy.
+        var slots = _simulations.All(s => s.IsOpenModel) ? _scenario.MaxInFlightPerCopy : 1;
+        var pool = new CopyPool(_scenario, context, CopyCapacity, code => _initFailures.AddOrUpdate("init:" + code, 1, (_, n) => n + 1), slots);
+
+        if (_scenario.Init is not null) await WithBudget(_scenario.Init(context), _scenario.InitBudget ?? InitBudget, "scenario init");
         var prewarm = Math.Min(LoadSimulation.ShareOf(_scenario.PrewarmCopies, _settings.WorkerIndex, _settings.WorkerCount), pool.Capacity);
         var prewarmClock = Stopwatch.StartNew();
         if (prewarm > 0)
@@ -95,25 +152,23 @@ public sealed class ScenarioRunner
                 _progress.Log($"prewarm stopped after {_scenario.PrewarmBudget ?? PrewarmBudget} with {pool.Created} of {prewarm} copies ready.");
             }
         }
-        var (prewarmCopies, prewarmSeconds) = (prewarm > 0 ? pool.Created : 0, prewarmClock.Elapsed.TotalSeconds);
-        if (beforeClockStarts is not null) await beforeClockStarts(abort.Token);
+        return (context, pool, prewarm > 0 ? pool.Created : 0, prewarm > 0 ? prewarmClock.Elapsed.TotalSeconds : 0);
+    }
 
-        // Hard stop: nothing of this run outlives warm-up and simulations, each plus a drain, plus a margin.
-        abort.CancelAfter(_settings.WarmUp + TotalDuration + 2 * DrainBudget + TimeSpan.FromSeconds(5));
-        if (_settings.WarmUp > TimeSpan.Zero)
-        {
-            // Same shape as the first simulation at its full level; JIT, pools and caches warm up, the numbers are dropped.
-            var first = _simulations[0];
-            LoadSimulation warmUp = first.IsOpenModel
-                ? LoadSimulation.Inject(first.EndLevel, TimeSpan.FromSeconds(1), _settings.WarmUp)
-                : LoadSimulation.KeepConstant((int)first.EndLevel, _settings.WarmUp);
-            await RunPhaseAsync([warmUp], pool, abort, warmingUp: true);
-            (_iterations, _steps) = NewCollectors();
-            Interlocked.Exchange(ref _iterationsStarted, 0);
-        }
-        var startedUtc = DateTimeOffset.UtcNow;
-        await RunPhaseAsync(_simulations, pool, abort, warmingUp: false);
+    private async Task WarmUpAsync(LoadSimulation first, CopyPool pool, CancellationTokenSource abort)
+    {
+        if (_settings.WarmUp <= TimeSpan.Zero) return;
+        // Same shape as the first simulation at its full level; JIT, pools and caches warm up, the numbers are dropped.
+        LoadSimulation warmUp = first.IsOpenModel
+            ? LoadSimulation.Inject(first.EndLevel, TimeSpan.FromSeconds(1), _settings.WarmUp)
+            : LoadSimulation.KeepConstant((int)first.EndLevel, _settings.WarmUp);
+        await RunPhaseAsync([warmUp], pool, abort, warmingUp: true);
+        (_iterations, _steps) = NewCollectors();
+        Interlocked.Exchange(ref _iterationsStarted, 0);
+    }
 
+    private async Task CleanAsync(ScenarioContext context, CopyPool pool)
+    {
         _phase = "clean";
         await pool.CleanAllAsync(CleanBudget);
         if (_scenario.Clean is not null)
@@ -121,21 +176,33 @@ public sealed class ScenarioRunner
             try { await WithBudget(_scenario.Clean(context), CleanBudget, "scenario clean"); }
             catch (Exception ex) { _progress.Log($"scenario clean failed: {ex.Message}"); }
         }
+    }
 
-        return new RunData(
-            _scenario.Name,
+    private async Task<Dictionary<string, long>> ReadCountersAsync()
+    {
+        if (_scenario.ReadCounters is null) return [];
+        try { return await _scenario.ReadCounters().WaitAsync(TimeSpan.FromSeconds(15)); }
+        catch (Exception ex) when (ex is TimeoutException or HttpRequestException)
+        {
+            _progress.Log($"counters not read: {ex.Message}");
+            return [];
+        }
+    }
+
+    private RunData Data(DateTimeOffset startedUtc, IReadOnlyList<LoadSimulation> simulations, long prewarmCopies, double prewarmSeconds, Dictionary<string, long> counters) =>
+        new(_scenario.Name,
             startedUtc,
             _clock.Elapsed.TotalSeconds,
             _iterations.ToData(),
             _steps.Select(s => s.ToData()).ToList(),
             new Dictionary<string, long>(_initFailures, StringComparer.Ordinal),
-            _simulations.Select(s => s.Describe()).ToList(),
+            simulations.Select(s => s.Describe()).ToList(),
             1)
         {
             PrewarmCopies = prewarmCopies,
-            PrewarmSeconds = prewarm > 0 ? prewarmSeconds : 0,
+            PrewarmSeconds = prewarmSeconds,
+            Counters = counters,
         };
-    }
 
     private (StatsCollector Iterations, StatsCollector[] Steps) NewCollectors() =>
         (new StatsCollector(_scenario.Name, _keepIntervalHistograms),
@@ -313,6 +380,7 @@ public sealed class ScenarioRunner
             _iterations.RecordFail(_initFailures.IsEmpty ? ErrorCodes.NoFreeCopy : "copy_init_failed", 0, 0);
             return;
         }
+        pool.ReleaseExtraSlots(copy);
         await RunInjectedAsync(copy, pool, abort);
     }
 
@@ -320,7 +388,7 @@ public sealed class ScenarioRunner
 
     private async Task<bool> RunIterationAsync(Copy copy, CancellationToken abort)
     {
-        var iteration = copy.Iterations++;
+        var iteration = copy.NextIteration();
         long micros = 0, sent = 0, received = 0;
         for (var i = 0; i < _scenario.Steps.Count; i++)
         {

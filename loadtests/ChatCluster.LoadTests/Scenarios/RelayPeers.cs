@@ -39,20 +39,26 @@ public static class RelayPayload
     }
 }
 
-/// <summary>One side of a pair. It completes the expectation set by <see cref="Expect"/> when that message arrives.</summary>
+/// <summary>
+/// One side of a pair. It completes the expectation set by <see cref="Expect"/> when that message arrives; several
+/// expectations may be open at once (open model: several messages in flight per pair).
+/// </summary>
 public abstract class RelayPeer : IAsyncDisposable
 {
-    private TaskCompletionSource<TimeSpan>? _expected;
-    private long _expectedSequence = -1;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource<TimeSpan>> _expected = new();
+    private volatile bool _closed;
 
     /// <summary>Arms the peer for message <paramref name="sequence"/>; the task yields its end-to-end latency.</summary>
     public Task<TimeSpan> Expect(long sequence)
     {
         var tcs = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _expectedSequence, sequence);
-        Volatile.Write(ref _expected, tcs);
+        _expected[sequence] = tcs;
+        if (_closed) tcs.TrySetException(new WebSocketException(WebSocketError.ConnectionClosedPrematurely));
         return tcs.Task;
     }
+
+    /// <summary>Disarms an expectation that timed out or whose send failed.</summary>
+    public void Forget(long sequence) => _expected.TryRemove(sequence, out _);
 
     public abstract Task SendAsync(byte[] payload, CancellationToken cancellationToken);
 
@@ -60,13 +66,17 @@ public abstract class RelayPeer : IAsyncDisposable
 
     protected void OnReceived(ReadOnlySpan<byte> payload)
     {
-        // Messages that arrive after their step timed out do not match the armed sequence and are dropped.
-        if (RelayPayload.TryRead(payload, out var sequence, out var latency) && sequence == Volatile.Read(ref _expectedSequence))
-            Volatile.Read(ref _expected)?.TrySetResult(latency);
+        // Messages that arrive after their step timed out are no longer armed and are dropped.
+        if (RelayPayload.TryRead(payload, out var sequence, out var latency) && _expected.TryRemove(sequence, out var tcs))
+            tcs.TrySetResult(latency);
     }
 
-    protected void OnClosed(Exception? error) =>
-        Volatile.Read(ref _expected)?.TrySetException(error ?? new WebSocketException(WebSocketError.ConnectionClosedPrematurely));
+    protected void OnClosed(Exception? error)
+    {
+        _closed = true;
+        foreach (var key in _expected.Keys)
+            if (_expected.TryRemove(key, out var tcs)) tcs.TrySetException(error ?? new WebSocketException(WebSocketError.ConnectionClosedPrematurely));
+    }
 }
 
 /// <summary>Speaks to the bare Kestrel relay (or anything that relays raw binary frames).</summary>
@@ -75,6 +85,7 @@ public sealed class WebSocketRelayPeer : RelayPeer
     private readonly ClientWebSocket _socket;
     private readonly Task _receiving;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
 
     private WebSocketRelayPeer(ClientWebSocket socket, int messageSize)
     {
@@ -89,8 +100,13 @@ public sealed class WebSocketRelayPeer : RelayPeer
         return new WebSocketRelayPeer(socket, messageSize);
     }
 
-    public override Task SendAsync(byte[] payload, CancellationToken cancellationToken) =>
-        _socket.SendAsync(payload, WebSocketMessageType.Binary, true, cancellationToken);
+    public override async Task SendAsync(byte[] payload, CancellationToken cancellationToken)
+    {
+        // A ClientWebSocket takes one send at a time; with several messages in flight per pair they queue here.
+        await _sendLock.WaitAsync(cancellationToken);
+        try { await _socket.SendAsync(payload, WebSocketMessageType.Binary, true, cancellationToken); }
+        finally { _sendLock.Release(); }
+    }
 
     private async Task ReceiveAsync(int messageSize)
     {
@@ -132,6 +148,7 @@ public sealed class WebSocketRelayPeer : RelayPeer
         await Task.WhenAny(_receiving, Task.Delay(TimeSpan.FromSeconds(2)));
         _socket.Dispose();
         _stop.Dispose();
+        _sendLock.Dispose();
     }
 }
 

@@ -1,11 +1,13 @@
 using ChatCluster.LoadTests.Baselines;
 using ChatCluster.LoadTests.Model;
+using ChatCluster.LoadTests.Running;
 
 namespace ChatCluster.LoadTests.Scenarios;
 
 /// <summary>
 /// Pairs of clients exchanging messages through a relay; one step per message, alternating direction,
-/// measured END TO END (the sender's timestamp in the payload to the other party's receipt).
+/// measured END TO END (the sender's timestamp in the payload to the other party's receipt). Open model
+/// (--rate): messages start on schedule with several in flight per pair (--in-flight), exactly as in `chat`.
 /// Against either baseline, so ChatCluster's chat scenario can be reported as ratios to both.
 /// </summary>
 public sealed class RelayScenario : IScenarioDefinition
@@ -23,6 +25,7 @@ public sealed class RelayScenario : IScenarioDefinition
         new("baseline", "relay | signalr: the protocol spoken, and the server started when no --url is given", "relay"),
         new("pairs", "client pairs (each pair = one copy holding two sockets)", "50"),
         new("message-size", "payload bytes per message (16..65536)", "64"),
+        InFlight.Option,
     ];
 
     public static BaselineKind Kind(RunSettings settings) => settings.Option("baseline").ToLowerInvariant() switch
@@ -55,9 +58,19 @@ public sealed class RelayScenario : IScenarioDefinition
             var pair = ctx.Copy.GetState<RelayPair>();
             var (sender, receiver) = ctx.Iteration % 2 == 0 ? (pair.A, pair.B) : (pair.B, pair.A);
             var arrival = receiver.Expect(ctx.Iteration);
-            await sender.SendAsync(RelayPayload.Create(messageSize, ctx.Iteration), ctx.CancellationToken);
-            var latency = await arrival.WaitAsync(ctx.CancellationToken);
-            return StepResult.Ok(bytesSent: messageSize, bytesReceived: messageSize, latency: latency);
+            var sent = false;
+            try
+            {
+                await sender.SendAsync(RelayPayload.Create(messageSize, ctx.Iteration), ctx.CancellationToken);
+                sent = true;
+                var latency = await arrival.WaitAsync(ctx.CancellationToken);
+                return StepResult.Ok(bytesSent: messageSize, bytesReceived: messageSize, latency: latency);
+            }
+            catch (OperationCanceledException) when (ctx.CancellationToken.IsCancellationRequested && !ctx.Scenario.Aborted.IsCancellationRequested)
+            {
+                return StepResult.Fail(sent ? ErrorCodes.NoDelivery : ErrorCodes.NotSent);
+            }
+            finally { receiver.Forget(ctx.Iteration); }
         })
         { Timeout = settings.StepTimeout };
 
@@ -90,6 +103,7 @@ public sealed class RelayScenario : IScenarioDefinition
             LoadSimulations = ScenarioCatalog.DefaultLoad(settings, pairs),
             PrewarmCopies = pairs,
             MaxCopies = pairs,
+            MaxInFlightPerCopy = InFlight.PerPair(settings, pairs),
             SocketsPerCopy = 2,
         };
     }
