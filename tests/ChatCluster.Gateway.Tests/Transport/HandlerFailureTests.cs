@@ -30,6 +30,8 @@ public sealed class HandlerFailureTests(GatewayFixture gateway)
 
         public IReadOnlyCollection<PresenceEntry> Snapshot(string tenantId) => [];
 
+        public bool IsComplete(string tenantId) => true;
+
         public IDisposable Watch(string tenantId, Action<PresenceEntry> onChange) => new CancellationTokenSource();
     }
 
