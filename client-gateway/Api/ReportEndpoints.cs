@@ -24,14 +24,14 @@ public static class ReportEndpoints
         {
             var (report, problem) = await Build(http, grains, time);
             return problem ?? Results.Ok(report);
-        });
+        }).Produces<TenantReport>();
         api.MapGet("/reports.csv", async (HttpContext http, IClusterClient grains, TimeProvider time) =>
         {
             var (report, problem) = await Build(http, grains, time);
             if (problem is not null) return problem;
             var name = $"chatcluster-report-{report!.From:yyyy-MM-dd}-{report.To:yyyy-MM-dd}-{report.Granularity.ToString().ToLowerInvariant()}.csv";
             return Results.File(System.Text.Encoding.UTF8.GetBytes(ReportCsv.Write(report)), "text/csv; charset=utf-8", name);
-        });
+        }).Produces<string>(StatusCodes.Status200OK, "text/csv");
         return app;
     }
 

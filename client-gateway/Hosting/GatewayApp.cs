@@ -80,6 +80,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
         builder.Services.AddSingleton<OperatorKeyFilter>();
         builder.Services.AddSingleton<OperatorAccess>();
+        builder.Services.AddChatClusterOpenApi();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCodeByStatus);
         builder.Services.AddExceptionHandler<ProblemMapping>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
@@ -94,10 +95,11 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapChatClusterOpenApi();
         app.MapChatSocket();
         app.MapHealthEndpoints();
         app.MapChatClusterMetrics();
-        app.MapOrleansDashboard(OperatorAccess.DashboardPath).AddEndpointFilter<OperatorAccess>().WithTags("Operator");
+        app.MapOrleansDashboard(OperatorAccess.DashboardPath).AddEndpointFilter<OperatorAccess>().WithTags("Operator").ExcludeFromDescription();
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
