@@ -64,8 +64,13 @@ public static class OpenApiSetup
                 var schemes = new List<string>();
                 if (metadata.OfType<OperatorKeyRequired>().Any()) schemes.Add(OperatorKey);
                 var anonymous = metadata.OfType<IAllowAnonymous>().Any();
-                if (!anonymous && metadata.OfType<IAuthorizeData>().Any()) schemes.Add(AgentBearer);
-                if (metadata.OfType<ApiKeyScopeRequired>().Any()) schemes.Add(TenantApiKey);
+                var keyScope = metadata.OfType<ApiKeyScopeRequired>().FirstOrDefault();
+                if (!anonymous && metadata.OfType<IAuthorizeData>().Any() && keyScope is not { AdminTokenToo: false }) schemes.Add(AgentBearer);
+                if (keyScope is not null)
+                {
+                    schemes.Add(TenantApiKey);
+                    operation.Description = ((operation.Description ?? "") + $" API keys need the scope `{keyScope.Scope}`.").Trim();
+                }
                 if (schemes.Count > 0)
                 {
                     // Any one of the schemes opens the endpoint: one requirement object per scheme.
@@ -104,8 +109,8 @@ public static class OpenApiSetup
 /// <summary>Marks an endpoint guarded by the operator key, for the OpenAPI document.</summary>
 public sealed class OperatorKeyRequired;
 
-/// <summary>Marks an endpoint that a tenant API key with <see cref="Scope"/> may call (I4).</summary>
-public sealed record ApiKeyScopeRequired(string Scope);
+/// <summary>Marks an endpoint that a tenant API key with <see cref="Scope"/> may call (I4); some also take an admin's token.</summary>
+public sealed record ApiKeyScopeRequired(string Scope, bool AdminTokenToo = false);
 
 public static class OperatorKeyEndpoints
 {

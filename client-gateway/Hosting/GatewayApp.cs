@@ -11,6 +11,7 @@ using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Presence;
 using ChatCluster.Gateway.Geo;
+using ChatCluster.Gateway.Integrations;
 using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using ChatCluster.Gateway.Operations;
@@ -78,6 +79,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<TenantStandings>();
         builder.Services.AddSingleton<IAuthorizationHandler, OpenTenantHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
+        builder.Services.AddChatClusterIntegrations();
         builder.Services.AddSingleton<OperatorKeyFilter>();
         builder.Services.AddSingleton<OperatorAccess>();
         builder.Services.AddChatClusterOpenApi();
@@ -89,6 +91,7 @@ public static class GatewayApp
         if (ForwardedHeaders(gateway) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiBodyLimit();
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -111,6 +114,7 @@ public static class GatewayApp
         app.MapAccountClosureEndpoints();
         app.MapReportEndpoints();
         app.MapInsightEndpoints();
+        app.MapChatClusterIntegrations();
         app.MapDemoPage();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SelfOrigins>().Set(ListeningOrigins(app)));
