@@ -61,7 +61,7 @@ public sealed class ApiBodyLimit(IOptions<ApiKeyOptions> options) : IMiddleware
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.StartsWithSegments(IntegrationApi.Prefix))
+        if (context.Request.Path.StartsWithSegments(IntegrationApi.Prefix) || context.Request.Path.StartsWithSegments(WebhookEndpoints.Prefix))
         {
             if (context.Request.ContentLength > options.Value.MaxBodyBytes)
                 return ProblemMapping.Problem(ErrorCodes.PayloadTooLarge, $"A request body is at most {options.Value.MaxBodyBytes} bytes.").ExecuteAsync(context);

@@ -34,6 +34,7 @@ public static class IntegrationsSetup
     {
         app.MapApiKeyEndpoints();
         app.MapIntegrationApi();
+        app.MapWebhookEndpoints();
         return app;
     }
 }

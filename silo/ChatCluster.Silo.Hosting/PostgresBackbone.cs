@@ -96,6 +96,7 @@ public static class PostgresBackbone
         });
 
         silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString), cipher));
+        silo.Services.AddSingleton<Grains.Integrations.IWebhookQueue>(_ => new PostgresWebhookQueue(NpgsqlDataSource.Create(connectionString), cipher));
         silo.Services.AddSingleton<IStreamBookkeeping>(_ => new PostgresStreamBookkeeping(NpgsqlDataSource.Create(connectionString), options.ServiceId));
         return silo;
     }

@@ -1,6 +1,7 @@
 using ChatCluster.Grains.Conversations;
 using ChatCluster.Silo.Hosting.Encryption;
 using ChatCluster.Silo.Hosting.Mail;
+using ChatCluster.Silo.Hosting.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -60,6 +61,7 @@ public static class SiloSetup
         silo.AddChatRetention(configuration);
         silo.AddChatSelfService(configuration);
         silo.AddChatEmailIndexKey(configuration, required: options.Storage == StorageKind.Postgres);
+        silo.AddChatWebhooks(configuration);
         return silo;
     }
 

@@ -3,6 +3,7 @@ using ChatCluster.Conversations;
 using ChatCluster.Grains.Privacy;
 using ChatCluster.Grains.Reports;
 using ChatCluster.Inbox;
+using ChatCluster.Integrations;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 using ChatCluster.Visitors;
@@ -69,6 +70,8 @@ public sealed partial class ConversationGrain(
                 .Record(new StatsEvent(StatsEventKind.ConversationStarted, At: now) { Country = analytics.Country });
         }
         await AnnounceStatus(visitor);
+        NotifyWebhooks(WebhookEventTypes.ConversationStarted, e => e with { VisitorName = contact.Name, VisitorEmail = contact.Email });
+        if (state.State.Status == ConversationStatus.Assigned) NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         return Summary();
     }
 
@@ -105,6 +108,7 @@ public sealed partial class ConversationGrain(
             await state.WriteStateAsync();
             if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, message.SentAt, sender.Id);
             await AnnounceStatus(sender);
+            NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         }
         else
         {
@@ -112,6 +116,7 @@ public sealed partial class ConversationGrain(
         }
 
         await Publish(ConversationEvent.Posted(conversationId, message));
+        NotifyWebhooks(WebhookEventTypes.MessageCreated, e => e with { At = message.SentAt, Seq = message.Seq, Sender = message.Sender, Text = message.Text });
         return new SendResult(message.Seq, message.SentAt, Duplicate: false);
     }
 
@@ -157,6 +162,7 @@ public sealed partial class ConversationGrain(
         await state.WriteStateAsync();
         if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, state.State.LastActivityAt, agent.Id);
         await AnnounceStatus(agent);
+        NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         return Summary();
     }
 
@@ -174,6 +180,7 @@ public sealed partial class ConversationGrain(
             if (state.State.FirstResponseAt is null) _ = GrainFactory.CountMissed(tenantId, state.State.ClosedAt.Value);
         }
         await AnnounceStatus(by);
+        NotifyWebhooks(WebhookEventTypes.ConversationClosed, e => e with { Sender = by });
         await MailTranscript();
         return Summary();
     }
