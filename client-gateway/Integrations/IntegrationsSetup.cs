@@ -35,6 +35,7 @@ public static class IntegrationsSetup
         app.MapApiKeyEndpoints();
         app.MapIntegrationApi();
         app.MapWebhookEndpoints();
+        app.MapIdentityEndpoints();
         return app;
     }
 }
