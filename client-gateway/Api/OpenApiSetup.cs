@@ -38,17 +38,22 @@ public static class OpenApiSetup
                 {
                     [AgentBearer] = new OpenApiSecurityScheme
                     {
-                        Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT",
+                        Type = SecuritySchemeType.Http,
+                        Scheme = "bearer",
+                        BearerFormat = "JWT",
                         Description = "A team member's token from POST /api/auth/login.",
                     },
                     [OperatorKey] = new OpenApiSecurityScheme
                     {
-                        Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = OperatorKeyFilter.Header,
+                        Type = SecuritySchemeType.ApiKey,
+                        In = ParameterLocation.Header,
+                        Name = OperatorKeyFilter.Header,
                         Description = "The operator key (ChatCluster:Gateway:OperatorKey).",
                     },
                     [TenantApiKey] = new OpenApiSecurityScheme
                     {
-                        Type = SecuritySchemeType.Http, Scheme = "bearer",
+                        Type = SecuritySchemeType.Http,
+                        Scheme = "bearer",
                         Description = "A tenant API key (ck_…) made by an admin under /api/settings/api-keys; scoped (docs/integrations.md).",
                     },
                 };
