@@ -6,9 +6,10 @@ namespace ChatCluster.Silo.Hosting.Database;
 
 /// <summary>
 /// The webhook queue in PostgreSQL (<c>webhook_deliveries</c>, migration 0006). Bodies are sealed with AES-256-GCM (S1),
-/// bound to their tenant and delivery id. Every statement is scoped by tenant (the primary key's first column).
+/// bound to their tenant and delivery id. Every statement is scoped by tenant (the primary key's first column). It shares
+/// the message log's connection pool (the container owns and disposes it).
 /// </summary>
-public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, PersonalDataCipher cipher) : IWebhookQueue, IAsyncDisposable
+public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, PersonalDataCipher cipher) : IWebhookQueue
 {
     public async Task Enqueue(string tenantId, IReadOnlyList<QueuedDelivery> deliveries)
     {
@@ -67,8 +68,6 @@ public sealed class PostgresWebhookQueue(NpgsqlDataSource dataSource, PersonalDa
         Execute("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2", tenantId, webhookId);
 
     public Task PurgeTenant(string tenantId) => Execute("DELETE FROM webhook_deliveries WHERE tenant_id = $1", tenantId);
-
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     private async Task Execute(string sql, params object[] values)
     {
