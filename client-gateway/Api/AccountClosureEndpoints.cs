@@ -13,14 +13,14 @@ public static class AccountClosureEndpoints
 {
     public static IEndpointRouteBuilder MapAccountClosureEndpoints(this IEndpointRouteBuilder app)
     {
-        var tenants = app.MapGroup("/api/tenants").AddEndpointFilter<OperatorKeyFilter>().WithTags("Operator");
-        tenants.MapPost("/{tenantId}/close", (string tenantId, IClusterClient grains, TenantStandings standings) => Close(tenantId, "operator", grains, standings));
-        tenants.MapPost("/{tenantId}/reopen", (string tenantId, IClusterClient grains, TenantStandings standings) => Reopen(tenantId, "operator", grains, standings));
+        var tenants = app.MapGroup("/api/tenants").RequireOperatorKey().WithTags("Operator");
+        tenants.MapPost("/{tenantId}/close", (string tenantId, IClusterClient grains, TenantStandings standings) => Close(tenantId, "operator", grains, standings)).Produces<TenantClosure>();
+        tenants.MapPost("/{tenantId}/reopen", (string tenantId, IClusterClient grains, TenantStandings standings) => Reopen(tenantId, "operator", grains, standings)).Produces<TenantInfo>();
 
         var own = app.MapGroup("/api/settings").WithTags("Privacy").RequireAuthorization(AgentEndpoints.AdminPolicy);
-        own.MapPost("/close-account", CloseOwnAccount);
-        own.MapGet("/account-closure", Status).AllowClosedTenant();
-        own.MapPost("/reopen-account", ReopenOwnAccount).AllowClosedTenant();
+        own.MapPost("/close-account", CloseOwnAccount).Produces<TenantClosure>();
+        own.MapGet("/account-closure", Status).AllowClosedTenant().Produces<AccountClosureStatus>();
+        own.MapPost("/reopen-account", ReopenOwnAccount).AllowClosedTenant().Produces<AccountClosureStatus>();
         return app;
     }
 

@@ -19,11 +19,11 @@ public static class AgentEndpoints
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Agents");
-        api.MapGet("/me", Me).RequireAuthorization(AgentPolicy);
-        api.MapGet("/agents", ListAgents).RequireAuthorization(AdminPolicy);
-        api.MapPost("/agents", AddAgent).RequireAuthorization(AdminPolicy);
-        api.MapGet("/inbox", Inbox).RequireAuthorization(AgentPolicy);
-        api.MapGet("/conversations/{conversationId}", Transcript).RequireAuthorization(AgentPolicy);
+        api.MapGet("/me", Me).RequireAuthorization(AgentPolicy).Produces<AgentInfo>();
+        api.MapGet("/agents", ListAgents).RequireAuthorization(AdminPolicy).Produces<IReadOnlyList<AgentInfo>>();
+        api.MapPost("/agents", AddAgent).RequireAuthorization(AdminPolicy).Produces<AgentInfo>(StatusCodes.Status201Created);
+        api.MapGet("/inbox", Inbox).RequireAuthorization(AgentPolicy).Produces<IReadOnlyList<ConversationDto>>();
+        api.MapGet("/conversations/{conversationId}", Transcript).RequireAuthorization(AgentPolicy).Produces<HistoryFrame>();
         return app;
     }
 

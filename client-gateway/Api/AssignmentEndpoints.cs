@@ -15,9 +15,9 @@ public static class AssignmentEndpoints
     public static IEndpointRouteBuilder MapAssignmentEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Agents");
-        api.MapGet("/routing", Loads).RequireAuthorization(AgentEndpoints.AgentPolicy);
-        api.MapPut("/agents/{agentId}/capacity", SetCapacity).RequireAuthorization(AgentEndpoints.AdminPolicy);
-        api.MapGet("/conversations/{conversationId}/visitor", Visitor).RequireAuthorization(AgentEndpoints.AgentPolicy);
+        api.MapGet("/routing", Loads).RequireAuthorization(AgentEndpoints.AgentPolicy).Produces<IReadOnlyList<AgentLoad>>();
+        api.MapPut("/agents/{agentId}/capacity", SetCapacity).RequireAuthorization(AgentEndpoints.AdminPolicy).Produces<AgentLoad>();
+        api.MapGet("/conversations/{conversationId}/visitor", Visitor).RequireAuthorization(AgentEndpoints.AgentPolicy).Produces<VisitorPanel>();
         return app;
     }
 

@@ -12,7 +12,7 @@ public static class AuthEndpoints
 {
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/auth/login", Login).WithTags("Agents");
+        app.MapPost("/api/auth/login", Login).WithTags("Agents").Produces<LoginResponse>();
         return app;
     }
 

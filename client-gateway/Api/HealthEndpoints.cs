@@ -16,8 +16,21 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Check).WithTags("Operator");
+        app.MapGet("/health", Check).WithTags("Operator").Produces<HealthReport>().Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
         return app;
+    }
+
+    /// <summary>What <c>/health</c> says; the time and connection count when the cluster answered, the error when it did not.</summary>
+    public sealed record HealthReport(string Status, string Cluster, string Postgres, string Redis)
+    {
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? ClusterTime { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public int? Connections { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Error { get; init; }
     }
 
     private static async Task<IResult> Check(IClusterClient grains, Sockets.ConnectionRegistry connections, IServiceProvider services, IConfiguration configuration)
@@ -31,11 +44,11 @@ public static class HealthEndpoints
         {
             var at = await grains.GetGrain<IClusterProbeGrain>(0).Ping().WaitAsync(ProbeTimeout);
             var status = redisUp == false || postgres == PostgresProbe.Unreachable ? "degraded" : "healthy";
-            return Results.Ok(new { status, cluster = "reachable", postgres, redis, clusterTime = at, connections = connections.Count });
+            return Results.Ok(new HealthReport(status, "reachable", postgres, redis) { ClusterTime = at, Connections = connections.Count });
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
         {
-            return Results.Json(new { status = "unhealthy", cluster = "unreachable", postgres, redis, error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new HealthReport("unhealthy", "unreachable", postgres, redis) { Error = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

@@ -16,15 +16,17 @@ public static class InsightEndpoints
     public static IEndpointRouteBuilder MapInsightEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("AI");
-        api.MapGet("/conversations/{conversationId}/insights", Insights).RequireAuthorization(AgentEndpoints.AgentPolicy);
-        api.MapGet("/settings/ai", GetSettings).RequireAuthorization(AgentEndpoints.AgentPolicy);
-        api.MapPut("/settings/ai", SetSettings).RequireAuthorization(AgentEndpoints.AdminPolicy);
-        api.MapGet("/insights/weekly", Weekly).RequireAuthorization(AgentEndpoints.AdminPolicy);
-        api.MapGet("/ai/calls", Calls).RequireAuthorization(AgentEndpoints.AdminPolicy);
+        api.MapGet("/conversations/{conversationId}/insights", Insights).RequireAuthorization(AgentEndpoints.AgentPolicy).Produces<InsightsAnswer>();
+        api.MapGet("/settings/ai", GetSettings).RequireAuthorization(AgentEndpoints.AgentPolicy).Produces<AiSettingsResponse>();
+        api.MapPut("/settings/ai", SetSettings).RequireAuthorization(AgentEndpoints.AdminPolicy).Produces<AiSettingsResponse>();
+        api.MapGet("/insights/weekly", Weekly).RequireAuthorization(AgentEndpoints.AdminPolicy).Produces<DigestAnswer>();
+        api.MapGet("/ai/calls", Calls).RequireAuthorization(AgentEndpoints.AdminPolicy).Produces<AiCallPage>();
         return app;
     }
 
     public sealed record AiSettingsRequest(bool? Enabled, bool? ModelTrainingOptOut);
+
+    public sealed record AiCallPage(DateOnly From, DateOnly To, IReadOnlyList<AiCallRecord> Calls);
 
     public sealed record AiSettingsResponse(bool Enabled, bool ModelTrainingOptOut, string Provider, bool Remote);
 
@@ -58,7 +60,7 @@ public static class InsightEndpoints
         var (range, problem) = DayRange.Parse(from, to, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), defaultDays: 7, MaxCallLogDays);
         if (problem is not null) return problem;
         var days = await Task.WhenAll(range!.Days().Select(d => grains.GetGrain<IAiCallLogGrain>(DayKeys.For(me.TenantId, d)).List()));
-        return Results.Ok(new { from = range.From, to = range.To, calls = days.SelectMany(d => d).OrderBy(c => c.At).ToList() });
+        return Results.Ok(new AiCallPage(range.From, range.To, [.. days.SelectMany(d => d).OrderBy(c => c.At)]));
     }
 
     private static AiSettingsResponse Describe(AiSettings settings, IInsightProvider provider) =>

@@ -18,12 +18,12 @@ public static class MfaEndpoints
     public static IEndpointRouteBuilder MapMfaEndpoints(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/api/me/totp").WithTags("Agents").RequireAuthorization(EnrolPolicy);
-        me.MapGet("", Status);
-        me.MapPost("/enrol", Enrol);
-        me.MapPost("/confirm", Confirm);
+        me.MapGet("", Status).Produces<TotpStatus>();
+        me.MapPost("/enrol", Enrol).Produces<EnrolResponse>();
+        me.MapPost("/confirm", Confirm).Produces<ConfirmResponse>();
         var settings = app.MapGroup("/api/settings/security").WithTags("Agents").RequireAuthorization(AgentEndpoints.AdminPolicy);
-        settings.MapGet("", GetSecurity);
-        settings.MapPut("", SetSecurity);
+        settings.MapGet("", GetSecurity).Produces<TenantSecurity>();
+        settings.MapPut("", SetSecurity).Produces<TenantSecurity>();
         return app;
     }
 

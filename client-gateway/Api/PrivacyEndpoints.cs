@@ -16,17 +16,17 @@ public static class PrivacyEndpoints
     public static IEndpointRouteBuilder MapPrivacyEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Privacy").RequireAuthorization(AgentEndpoints.AdminPolicy);
-        api.MapGet("/settings/retention", GetRetention);
-        api.MapPut("/settings/retention", SetRetention);
-        api.MapGet("/stats", Stats);
-        api.MapPost("/privacy/erasure", Erase);
-        api.MapPut("/privacy/holds/tenant", (HoldRequest body, HttpContext http, IClusterClient grains) => PlaceHold(HoldScope.Tenant, null, body, http, grains));
-        api.MapDelete("/privacy/holds/tenant", (HttpContext http, IClusterClient grains) => LiftHold(HoldScope.Tenant, null, http, grains));
-        api.MapPut("/privacy/holds/visitors/{id}", (string id, HoldRequest body, HttpContext http, IClusterClient grains) => PlaceHold(HoldScope.Visitor, id, body, http, grains));
-        api.MapDelete("/privacy/holds/visitors/{id}", (string id, HttpContext http, IClusterClient grains) => LiftHold(HoldScope.Visitor, id, http, grains));
-        api.MapPut("/privacy/holds/conversations/{id}", (string id, HoldRequest body, HttpContext http, IClusterClient grains) => PlaceHold(HoldScope.Conversation, id, body, http, grains));
-        api.MapDelete("/privacy/holds/conversations/{id}", (string id, HttpContext http, IClusterClient grains) => LiftHold(HoldScope.Conversation, id, http, grains));
-        api.MapGet("/audit", Audit);
+        api.MapGet("/settings/retention", GetRetention).Produces<RetentionResponse>();
+        api.MapPut("/settings/retention", SetRetention).Produces<RetentionResponse>();
+        api.MapGet("/stats", Stats).Produces<StatsResponse>();
+        api.MapPost("/privacy/erasure", Erase).Produces<ErasureReport>();
+        api.MapPut("/privacy/holds/tenant", (HoldRequest body, HttpContext http, IClusterClient grains) => PlaceHold(HoldScope.Tenant, null, body, http, grains)).Produces<HoldReport>();
+        api.MapDelete("/privacy/holds/tenant", (HttpContext http, IClusterClient grains) => LiftHold(HoldScope.Tenant, null, http, grains)).Produces<HoldReport>();
+        api.MapPut("/privacy/holds/visitors/{id}", (string id, HoldRequest body, HttpContext http, IClusterClient grains) => PlaceHold(HoldScope.Visitor, id, body, http, grains)).Produces<HoldReport>();
+        api.MapDelete("/privacy/holds/visitors/{id}", (string id, HttpContext http, IClusterClient grains) => LiftHold(HoldScope.Visitor, id, http, grains)).Produces<HoldReport>();
+        api.MapPut("/privacy/holds/conversations/{id}", (string id, HoldRequest body, HttpContext http, IClusterClient grains) => PlaceHold(HoldScope.Conversation, id, body, http, grains)).Produces<HoldReport>();
+        api.MapDelete("/privacy/holds/conversations/{id}", (string id, HttpContext http, IClusterClient grains) => LiftHold(HoldScope.Conversation, id, http, grains)).Produces<HoldReport>();
+        api.MapGet("/audit", Audit).Produces<AuditPage>();
         return app;
     }
 
@@ -38,6 +38,8 @@ public static class PrivacyEndpoints
     public sealed record ErasureRequest(string? VisitorId);
 
     public sealed record HoldRequest(string? Reason);
+
+    public sealed record AuditPage(DateOnly From, DateOnly To, IReadOnlyList<AuditEntry> Entries);
 
     public sealed record StatsResponse(DateOnly From, DateOnly To, StatsTotals Totals, IReadOnlyList<DailyStats> Days);
 
@@ -115,7 +117,7 @@ public static class PrivacyEndpoints
         var (range, problem) = DayRange.Parse(from, to, Today(time), defaultDays: 7, MaxAuditDays);
         if (problem is not null) return problem;
         var days = await Task.WhenAll(range!.Days().Select(d => grains.GetGrain<IAuditLogGrain>(DayKeys.For(me.TenantId, d)).List()));
-        return Results.Ok(new { from = range.From, to = range.To, entries = days.SelectMany(d => d).OrderBy(e => e.At).ToList() });
+        return Results.Ok(new AuditPage(range.From, range.To, [.. days.SelectMany(d => d).OrderBy(e => e.At)]));
     }
 
     private static RetentionResponse Describe(RetentionRules rules) =>

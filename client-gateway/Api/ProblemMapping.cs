@@ -10,7 +10,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         var (status, code, title, detail) = exception switch
         {
             ChatRuleException rule => (StatusFor(rule.Code), rule.Code, TitleFor(rule.Code), rule.Message),
-            BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.InvalidRequest, "Bad request", bad.Message),
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorCodes.PayloadTooLarge : ErrorCodes.InvalidRequest, "Bad request", bad.Message),
             TimeoutException or OrleansException => (StatusCodes.Status503ServiceUnavailable, ErrorCodes.Unavailable, "Cluster unavailable", "The cluster did not answer in time; retry."),
             _ => (StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "Internal error", "Something went wrong on our side; it was logged."),
         };
@@ -38,6 +38,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         ErrorCodes.MfaEnrolmentRequired => StatusCodes.Status403Forbidden,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -52,6 +53,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         ErrorCodes.MfaEnrolmentRequired => "Enrol a second factor first",
         ErrorCodes.RateLimited => "Too many requests",
         ErrorCodes.Unavailable => "Cluster unavailable",
+        ErrorCodes.PayloadTooLarge => "Payload too large",
         _ => "Invalid request",
     };
 
@@ -70,6 +72,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             StatusCodes.Status404NotFound => ErrorCodes.NotFound,
             StatusCodes.Status409Conflict => ErrorCodes.Conflict,
             StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
+            StatusCodes.Status413PayloadTooLarge => ErrorCodes.PayloadTooLarge,
             >= 500 => ErrorCodes.Internal,
             _ => ErrorCodes.InvalidRequest,
         };

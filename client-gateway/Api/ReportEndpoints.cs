@@ -22,22 +22,25 @@ public static class ReportEndpoints
         var api = app.MapGroup("/api").WithTags("Reports").RequireAuthorization(AgentEndpoints.AdminPolicy);
         api.MapGet("/reports", async (HttpContext http, IClusterClient grains, TimeProvider time) =>
         {
-            var (report, problem) = await Build(http, grains, time);
+            var (report, problem) = await Build(http, Admin(http).TenantId, grains, time);
             return problem ?? Results.Ok(report);
-        });
+        }).Produces<TenantReport>();
         api.MapGet("/reports.csv", async (HttpContext http, IClusterClient grains, TimeProvider time) =>
         {
-            var (report, problem) = await Build(http, grains, time);
+            var (report, problem) = await Build(http, Admin(http).TenantId, grains, time);
             if (problem is not null) return problem;
             var name = $"chatcluster-report-{report!.From:yyyy-MM-dd}-{report.To:yyyy-MM-dd}-{report.Granularity.ToString().ToLowerInvariant()}.csv";
             return Results.File(System.Text.Encoding.UTF8.GetBytes(ReportCsv.Write(report)), "text/csv; charset=utf-8", name);
-        });
+        }).Produces<string>(StatusCodes.Status200OK, "text/csv");
         return app;
     }
 
-    private static async Task<(TenantReport? Report, IResult? Problem)> Build(HttpContext http, IClusterClient grains, TimeProvider time)
+    private static AgentPrincipal Admin(HttpContext http) =>
+        AgentTokens.FromClaims(http.User) ?? throw new ChatRuleException(ErrorCodes.NotAuthenticated, "Log in first.");
+
+    /// <summary>The report of <paramref name="tenantId"/> (the caller's own: an admin's token or an API key) from the request's query.</summary>
+    public static async Task<(TenantReport? Report, IResult? Problem)> Build(HttpContext http, string tenantId, IClusterClient grains, TimeProvider time)
     {
-        var me = AgentTokens.FromClaims(http.User) ?? throw new ChatRuleException(ErrorCodes.NotAuthenticated, "Log in first.");
         var query = http.Request.Query;
         if (query.Keys.FirstOrDefault(k => !KnownParameters.Contains(k)) is { } unknown)
         {
@@ -62,8 +65,8 @@ public static class ReportEndpoints
         if (range!.From > today)
             return (null, ProblemMapping.Problem(ErrorCodes.InvalidRequest, "from is in the future; there is nothing to report yet."));
 
-        var days = await Task.WhenAll(range.Days().Select(d => grains.GetGrain<IDayReportGrain>(DayKeys.For(me.TenantId, d)).GetReport()));
-        var names = (await grains.GetGrain<ITenantGrain>(me.TenantId).ListAgents()).ToDictionary(a => a.AgentId, a => a.DisplayName, StringComparer.Ordinal);
+        var days = await Task.WhenAll(range.Days().Select(d => grains.GetGrain<IDayReportGrain>(DayKeys.For(tenantId, d)).GetReport()));
+        var names = (await grains.GetGrain<ITenantGrain>(tenantId).ListAgents()).ToDictionary(a => a.AgentId, a => a.DisplayName, StringComparer.Ordinal);
         return (TenantReport.Build(range.From, range.To, granularity, days, names), null);
     }
 

@@ -16,16 +16,18 @@ public static class SelfServiceEndpoints
     public static IEndpointRouteBuilder MapSelfServiceEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/privacy/self").WithTags("Privacy").AllowAnonymous();
-        api.MapPost("/verify", Verify);
-        api.MapPost("/confirm", Confirm);
-        api.MapGet("/export", Export);
-        api.MapPost("/erasure", Erase);
+        api.MapPost("/verify", Verify).Produces<VerifyAnswer>(StatusCodes.Status202Accepted);
+        api.MapPost("/confirm", Confirm).Produces<ConfirmResponse>();
+        api.MapGet("/export", Export).Produces<SelfExport>();
+        api.MapPost("/erasure", Erase).Produces<SelfErasure>();
         return app;
     }
 
     public sealed record VerifyRequest(string? SiteKey, string? Email);
 
     public sealed record ConfirmRequest(string? SiteKey, string? Email, string? Code);
+
+    public sealed record VerifyAnswer(string Status);
 
     public sealed record ConfirmResponse(string Token, DateTimeOffset ExpiresAt);
 
@@ -38,7 +40,7 @@ public static class SelfServiceEndpoints
         var (key, problem) = await Resolve(request.SiteKey, request.Email, grains);
         if (problem is not null) return problem;
         await grains.GetGrain<ISelfServiceGrain>(key!).RequestCode(request.Email!.Trim());
-        return Results.Accepted(value: new { status = "If this address is known to the site, a code was sent to it; the mail says how long it is valid." });
+        return Results.Accepted(value: new VerifyAnswer("If this address is known to the site, a code was sent to it; the mail says how long it is valid."));
     }
 
     private static async Task<IResult> Confirm(ConfirmRequest request, IClusterClient grains)

@@ -17,14 +17,16 @@ public static class SubjectRightsEndpoints
     public static IEndpointRouteBuilder MapSubjectRightsEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/privacy").WithTags("Privacy").RequireAuthorization(AgentEndpoints.AdminPolicy);
-        api.MapGet("/subjects/{visitorId}/export", Export);
-        api.MapPatch("/subjects/{visitorId}", Rectify);
-        api.MapPut("/subjects/{visitorId}/restrictions", Restrict);
-        api.MapGet("/requests", Requests);
+        api.MapGet("/subjects/{visitorId}/export", Export).Produces<SubjectExport>().Produces<string>(StatusCodes.Status200OK, "text/html");
+        api.MapPatch("/subjects/{visitorId}", Rectify).Produces<ChatCluster.Visitors.VisitorProfile>();
+        api.MapPut("/subjects/{visitorId}/restrictions", Restrict).Produces<ProcessingRestrictions>();
+        api.MapGet("/requests", Requests).Produces<PrivacyRequestList>();
         return app;
     }
 
     public sealed record RectificationRequest(string? Name, string? Email);
+
+    public sealed record PrivacyRequestList(IReadOnlyList<PrivacyRequest> Requests);
 
     public sealed record RestrictionRequest(bool? Restricted, bool? Objected);
 
@@ -83,7 +85,7 @@ public static class SubjectRightsEndpoints
     {
         var me = Admin(http);
         var requests = await grains.GetGrain<IPrivacyRequestsGrain>(me.TenantId).List();
-        return Results.Ok(new { requests = requests.OrderByDescending(r => r.ReceivedAt) });
+        return Results.Ok(new PrivacyRequestList([.. requests.OrderByDescending(r => r.ReceivedAt)]));
     }
 
     /// <summary>Opens a request in the register, runs it, and records its outcome; a refusal (not found, hold) is recorded too.</summary>

@@ -10,12 +10,12 @@ public static class TenantEndpoints
 {
     public static IEndpointRouteBuilder MapTenantEndpoints(this IEndpointRouteBuilder app)
     {
-        var tenants = app.MapGroup("/api/tenants").AddEndpointFilter<OperatorKeyFilter>().WithTags("Operator");
-        tenants.MapPost("/", Create);
-        tenants.MapGet("/{tenantId}", Get);
-        tenants.MapPost("/{tenantId}/site-key/rotate", RotateSiteKey);
-        tenants.MapPut("/{tenantId}/allowed-origins", SetAllowedOrigins);
-        tenants.MapPost("/{tenantId}/email-index/rebuild", RebuildEmailIndex);
+        var tenants = app.MapGroup("/api/tenants").RequireOperatorKey().WithTags("Operator");
+        tenants.MapPost("/", Create).Produces<TenantInfo>(StatusCodes.Status201Created);
+        tenants.MapGet("/{tenantId}", Get).Produces<TenantInfo>();
+        tenants.MapPost("/{tenantId}/site-key/rotate", RotateSiteKey).Produces<TenantInfo>();
+        tenants.MapPut("/{tenantId}/allowed-origins", SetAllowedOrigins).Produces<TenantInfo>();
+        tenants.MapPost("/{tenantId}/email-index/rebuild", RebuildEmailIndex).Produces<EmailIndexRebuildResult>();
         return app;
     }
 

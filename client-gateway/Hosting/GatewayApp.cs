@@ -11,6 +11,7 @@ using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Demo;
 using ChatCluster.Gateway.Presence;
 using ChatCluster.Gateway.Geo;
+using ChatCluster.Gateway.Integrations;
 using ChatCluster.Gateway.Routing;
 using ChatCluster.Gateway.Sockets;
 using ChatCluster.Gateway.Operations;
@@ -76,8 +77,10 @@ public static class GatewayApp
         builder.Services.AddSingleton<TenantStandings>();
         builder.Services.AddSingleton<IAuthorizationHandler, OpenTenantHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
+        builder.Services.AddChatClusterIntegrations();
         builder.Services.AddSingleton<OperatorKeyFilter>();
         builder.Services.AddSingleton<OperatorAccess>();
+        builder.Services.AddChatClusterOpenApi();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCodeByStatus);
         builder.Services.AddExceptionHandler<ProblemMapping>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
@@ -86,6 +89,7 @@ public static class GatewayApp
         if (ForwardedHeaders(gateway) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiBodyLimit();
         app.UseChatSocketTransport();
         app.UseWebSockets();
         app.UseDefaultFiles();
@@ -93,10 +97,11 @@ public static class GatewayApp
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapChatClusterOpenApi();
         app.MapChatSocket();
         app.MapHealthEndpoints();
         app.MapChatClusterMetrics();
-        app.MapOrleansDashboard(OperatorAccess.DashboardPath).AddEndpointFilter<OperatorAccess>().WithTags("Operator");
+        app.MapOrleansDashboard(OperatorAccess.DashboardPath).AddEndpointFilter<OperatorAccess>().WithTags("Operator").ExcludeFromDescription();
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
@@ -108,6 +113,7 @@ public static class GatewayApp
         app.MapAccountClosureEndpoints();
         app.MapReportEndpoints();
         app.MapInsightEndpoints();
+        app.MapChatClusterIntegrations();
         app.MapDemoPage();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SelfOrigins>().Set(ListeningOrigins(app)));

@@ -27,6 +27,19 @@ public sealed class HelloFrame : ClientFrame
     [Key("visitorToken")] public string? VisitorToken { get; set; }
     [Key("token")] public string? Token { get; set; }
     [Key("pageUrl")] public string? PageUrl { get; set; }
+
+    /// <summary>A logged-in user the site vouches for (I3): docs/integrations.md.</summary>
+    [Key("identity")] public IdentityDto? Identity { get; set; }
+}
+
+/// <summary>The site's signed identity of its user: <c>signature</c> is hex HMAC-SHA256 of <c>userId</c> with the tenant's identity secret.</summary>
+[MessagePackObject]
+public sealed class IdentityDto
+{
+    [Key("userId")] public string? UserId { get; set; }
+    [Key("name")] public string? Name { get; set; }
+    [Key("email")] public string? Email { get; set; }
+    [Key("signature")] public string? Signature { get; set; }
 }
 
 [MessagePackObject]

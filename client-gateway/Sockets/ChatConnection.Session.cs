@@ -1,5 +1,6 @@
 using ChatCluster.Conversations;
 using ChatCluster.Gateway.Auth;
+using ChatCluster.Gateway.Integrations;
 using ChatCluster.Gateway.Presence;
 using ChatCluster.Gateway.Protocol;
 using ChatCluster.Grains.Tenants;
@@ -135,7 +136,18 @@ public sealed partial class ChatConnection
         var details = new ConnectionDetails(connection.IpAddress, connection.UserAgent, hello.PageUrl) { Country = connection.Country };
         string visitorId;
         string? issuedToken = null;
-        if (hello.VisitorToken is { } token)
+        var identity = await VisitorIdentity.Check(services.Grains, tenant.TenantId, hello.Identity, details); // I3
+        if (identity.Refusal is { } refusal)
+        {
+            RequestClose(CloseCodes.Forbidden, "identity required", Error(hello, ErrorCodes.IdentityRequired, refusal));
+            return false;
+        }
+        if (identity.Warning is { } warning) Send(Error(hello, ErrorCodes.InvalidIdentity, warning));
+        if (identity.VisitorId is { } verified)
+        {
+            (visitorId, issuedToken) = (verified, identity.Token);
+        }
+        else if (hello.VisitorToken is { } token)
         {
             var dot = token.IndexOf('.');
             visitorId = dot > 0 ? token[..dot] : "";

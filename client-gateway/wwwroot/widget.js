@@ -77,6 +77,11 @@
   var socketUrl = gateway.replace(/^http/, 'ws').replace(/\/$/, '') + '/ws';
   var privacyUrl = script.getAttribute('data-privacy-url');
   var askContact = script.getAttribute('data-prechat') !== 'off';
+  // A signed-in user the site vouches for (I3, docs/integrations.md); without a valid signature the chat stays anonymous.
+  var identity = script.getAttribute('data-user-id') && script.getAttribute('data-user-signature') ? {
+    userId: script.getAttribute('data-user-id'), signature: script.getAttribute('data-user-signature'),
+    name: script.getAttribute('data-user-name') || undefined, email: script.getAttribute('data-user-email') || undefined
+  } : undefined;
 
   function pickLang() {
     var wanted = [store.get('lang'), script.getAttribute('data-lang')].concat(navigator.languages || [navigator.language]);
@@ -490,7 +495,7 @@
   }
 
   function hello() {
-    send({ type: 'hello', id: 'hello', role: 'visitor', siteKey: siteKey, visitorToken: store.get('visitorToken'), pageUrl: location.href.slice(0, 2048) });
+    send({ type: 'hello', id: 'hello', role: 'visitor', siteKey: siteKey, visitorToken: store.get('visitorToken'), pageUrl: location.href.slice(0, 2048), identity: identity });
   }
 
   // Exponential backoff with full jitter, 1 s doubling to 30 s, so a fleet of widgets doesn't reconnect in step.
@@ -617,6 +622,9 @@
     switch (f.code) {
       case 'origin_not_allowed': refuse(t('notAllowed')); return;
       case 'invalid_site_key': refuse(t('badKey')); return;
+      // The site's identity did not verify: the gateway already went on anonymously; stop sending it.
+      case 'invalid_identity': identity = undefined; return;
+      case 'identity_required': refuse(f.message || t('notAllowed')); return;
       case 'invalid_visitor_token':
         // The server doesn't know this visitor (any more): start afresh as a new anonymous visitor.
         store.del('visitorToken');

@@ -70,4 +70,13 @@ public static class ErrorCodes
 
     // Account closure (R3): the tenant is closed; its widget and logins are refused.
     public const string TenantClosed = "tenant_closed";
+
+    // Integrations (I2-I4).
+    public const string PayloadTooLarge = "payload_too_large";
+
+    /// <summary>A signed identity in the visitor hello did not verify (forged, stale or malformed); the widget goes on anonymously.</summary>
+    public const string InvalidIdentity = "invalid_identity";
+
+    /// <summary>The tenant requires a verified identity and the hello brought none that verified.</summary>
+    public const string IdentityRequired = "identity_required";
 }

@@ -49,6 +49,8 @@ public static partial class Ids
         return Base32(buffer);
     }
 
+    public static string Base32Of(ReadOnlySpan<byte> data) => Base32(data);
+
     private static string Base32(ReadOnlySpan<byte> data)
     {
         const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";

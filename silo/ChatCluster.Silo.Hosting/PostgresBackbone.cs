@@ -110,6 +110,8 @@ public static class PostgresBackbone
             services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), services.GetRequiredService<MessageLogWriter>(), cipher));
         silo.Services.AddSingleton<IStreamBookkeeping>(services => new PostgresStreamBookkeeping(
             services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), options.ServiceId));
+        silo.Services.AddSingleton<Grains.Integrations.IWebhookQueue>(services => new PostgresWebhookQueue(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), cipher));
         return silo;
     }
 }

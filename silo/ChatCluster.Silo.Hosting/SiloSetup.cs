@@ -1,6 +1,7 @@
 using ChatCluster.Grains.Conversations;
 using ChatCluster.Silo.Hosting.Encryption;
 using ChatCluster.Silo.Hosting.Mail;
+using ChatCluster.Silo.Hosting.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -63,6 +64,7 @@ public static class SiloSetup
         silo.AddChatSelfService(configuration);
         silo.AddChatEmailIndexKey(configuration, required: options.Storage == StorageKind.Postgres);
         silo.AddIncomingGrainCallFilter<Database.GrainBoundaryFaults>();
+        silo.AddChatWebhooks(configuration);
         return silo;
     }
 

@@ -42,6 +42,22 @@ public enum AuditAction
 
     /// <summary>The operator rebuilt the tenant's email index (after a key change): the detail gives the counts.</summary>
     EmailIndexRebuilt = 18,
+
+    // Integrations (I2-I4), numbered from 40 so other new actions cannot collide with them.
+
+    /// <summary>An admin made a tenant API key: the detail names its id and scopes, never its secret.</summary>
+    ApiKeyCreated = 40,
+    ApiKeyRevoked = 41,
+
+    /// <summary>A call of the REST API with an API key: the detail names the key and the route (no query, no body).</summary>
+    ApiKeyUsed = 42,
+
+    WebhookRegistered = 43,
+    WebhookChanged = 44,
+    WebhookDeleted = 45,
+
+    /// <summary>The tenant's identity-verification secret was rotated or its requirement changed (I3).</summary>
+    IdentitySettingsChanged = 46,
 }
 
 /// <param name="Actor"><c>agent:{agentId}</c> for a team member, <c>system:retention</c> for the reminders.</param>

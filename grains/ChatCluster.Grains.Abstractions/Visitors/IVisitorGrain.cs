@@ -14,6 +14,12 @@ public interface IVisitorGrain : IGrainWithStringKey, IRetainedData, IDataSubjec
     /// <summary>Later hellos: checks the token secret and records the connection's technical data.</summary>
     Task<bool> Authenticate(string tokenSecret, ConnectionDetails connection);
 
+    /// <summary>
+    /// A hello whose identity the site signed (I3): no token needed, the gateway verified the signature. Records the
+    /// connection like <see cref="Authenticate"/>; false when the visitor is gone (erased or expired).
+    /// </summary>
+    Task<bool> Vouched(ConnectionDetails connection);
+
     Task<VisitorProfile?> GetProfile();
 
     /// <summary>Name and email from the pre-chat form; both optional, made-up details are fine (W3).</summary>

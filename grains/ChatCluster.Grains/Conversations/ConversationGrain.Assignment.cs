@@ -1,4 +1,5 @@
 using ChatCluster.Conversations;
+using ChatCluster.Integrations;
 using ChatCluster.Routing;
 using ChatCluster.Tenants;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ public sealed partial class ConversationGrain
         state.State.LastActivityAt = time.GetUtcNow();
         await state.WriteStateAsync();
         Publish(AnnounceStatus(by));
+        NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         return Summary();
     }
 

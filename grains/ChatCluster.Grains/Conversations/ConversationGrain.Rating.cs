@@ -1,4 +1,5 @@
 using ChatCluster.Conversations;
+using ChatCluster.Integrations;
 using ChatCluster.Privacy;
 
 namespace ChatCluster.Grains.Conversations;
@@ -31,6 +32,7 @@ public sealed partial class ConversationGrain
             _ = GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, rating.RatedAt))
                 .Record(new StatsEvent(StatsEventKind.Rated) { Score = score });
         }
+        NotifyWebhooks(WebhookEventTypes.ConversationRated, e => e with { Score = score, Comment = comment });
         return rating;
     }
 }

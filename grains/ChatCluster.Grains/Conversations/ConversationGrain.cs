@@ -3,6 +3,7 @@ using ChatCluster.Conversations;
 using ChatCluster.Grains.Privacy;
 using ChatCluster.Grains.Reports;
 using ChatCluster.Inbox;
+using ChatCluster.Integrations;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 using ChatCluster.Visitors;
@@ -66,6 +67,8 @@ public sealed partial class ConversationGrain(
                 .Record(new StatsEvent(StatsEventKind.ConversationStarted, At: now) { Country = analytics.Country });
         }
         Publish(AnnounceStatus(visitor));
+        NotifyWebhooks(WebhookEventTypes.ConversationStarted, e => e with { VisitorName = contact.Name, VisitorEmail = contact.Email });
+        if (state.State.Status == ConversationStatus.Assigned) NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         return Summary();
     }
 
@@ -121,12 +124,14 @@ public sealed partial class ConversationGrain(
             await state.WriteStateAsync();
             if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, message.SentAt, sender.Id);
             Publish(AnnounceStatus(sender), posted); // one push per gateway for both
+            NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         }
         else
         {
             ReportActivity();
             Publish(posted);
         }
+        NotifyWebhooks(WebhookEventTypes.MessageCreated, e => e with { At = message.SentAt, Seq = message.Seq, Sender = message.Sender, Text = message.Text });
         return new SendResult(message.Seq, message.SentAt, Duplicate: false);
     }
 
@@ -172,6 +177,7 @@ public sealed partial class ConversationGrain(
         await state.WriteStateAsync();
         if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, state.State.LastActivityAt, agent.Id);
         Publish(AnnounceStatus(agent));
+        NotifyWebhooks(WebhookEventTypes.ConversationAssigned);
         return Summary();
     }
 
@@ -190,6 +196,7 @@ public sealed partial class ConversationGrain(
         }
         FlushCounts(); // the day's message counts are complete when the conversation is
         Publish(AnnounceStatus(by));
+        NotifyWebhooks(WebhookEventTypes.ConversationClosed, e => e with { Sender = by });
         await MailTranscript();
         return Summary();
     }

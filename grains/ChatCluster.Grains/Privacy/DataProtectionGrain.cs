@@ -1,4 +1,5 @@
 using ChatCluster.Conversations;
+using ChatCluster.Integrations;
 using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 using ChatCluster.Visitors;
@@ -42,6 +43,14 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
             if (await conversation.Erase(actor)) erased++;
         }
         await visitor.Erase(actor);
+        // Queued deliveries about the visitor go too; the erasure event says what went, never what it was (I2, R5).
+        var webhooks = GrainFactory.GetGrain<IWebhooksGrain>(TenantId);
+        await webhooks.ForgetVisitor(visitorId);
+        _ = webhooks.Publish(new WebhookEvent(WebhookEventTypes.VisitorErased, time.GetUtcNow())
+        {
+            VisitorId = visitorId,
+            Erased = new Dictionary<string, int> { ["visitorProfile"] = 1, ["conversations"] = erased },
+        });
         return new ErasureReport(visitorId, AlreadyErased: false, erased, time.GetUtcNow());
     }
 

@@ -111,6 +111,9 @@ public sealed partial class TenantGrain : IRemindable
         await GrainFactory.GetGrain<IAgentRoutingGrain>(TenantId).Purge();
         await GrainFactory.GetGrain<ITenantInboxGrain>(TenantId).Purge();
         await GrainFactory.GetGrain<ITenantAiSettingsGrain>(TenantId).Purge();
+        await GrainFactory.GetGrain<ChatCluster.Integrations.IApiKeysGrain>(TenantId).Purge();
+        await GrainFactory.GetGrain<ChatCluster.Integrations.IWebhooksGrain>(TenantId).Purge();
+        await GrainFactory.GetGrain<ChatCluster.Integrations.IIdentityVerificationGrain>(TenantId).Purge();
 
         // Statistics, audit log, AI call log and request register: R3 deletes everything, and no record is required by law yet.
         var first = DateOnly.FromDateTime(state.State.CreatedAt.UtcDateTime);

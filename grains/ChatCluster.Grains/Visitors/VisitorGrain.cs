@@ -44,11 +44,22 @@ public sealed partial class VisitorGrain(
         var expected = Convert.FromHexString(state.State.TokenHash);
         var actual = Convert.FromHexString(Hash(tokenSecret));
         if (!CryptographicOperations.FixedTimeEquals(expected, actual)) return false;
+        await Seen(connection);
+        return true;
+    }
 
+    public async Task<bool> Vouched(ConnectionDetails connection)
+    {
+        if (!state.State.Registered || state.State.ErasedAt is not null) return false;
+        await Seen(connection);
+        return true;
+    }
+
+    private async Task Seen(ConnectionDetails connection)
+    {
         state.State.LastConnection = connection;
         state.State.LastSeenAt = time.GetUtcNow();
         await state.WriteStateAsync();
-        return true;
     }
 
     public Task<VisitorProfile?> GetProfile() => Task.FromResult(state.State.Registered ? Profile() : null);
