@@ -1,5 +1,6 @@
 using System.Net;
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Grains.Streams;
 using ChatCluster.Silo.Hosting.Database;
 using ChatCluster.Silo.Hosting.Encryption;
@@ -96,6 +97,7 @@ public static class PostgresBackbone
         });
 
         silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString), cipher));
+        silo.Services.AddSingleton<IAuditStore>(_ => new PostgresAuditStore(NpgsqlDataSource.Create(connectionString)));
         silo.Services.AddSingleton<IStreamBookkeeping>(_ => new PostgresStreamBookkeeping(NpgsqlDataSource.Create(connectionString), options.ServiceId));
         return silo;
     }

@@ -1,4 +1,5 @@
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Silo.Hosting.Encryption;
 using ChatCluster.Silo.Hosting.Mail;
 using Microsoft.Extensions.Configuration;
@@ -70,6 +71,7 @@ public static class SiloSetup
         silo.AddMemoryGrainStorage(Grains.StorageNames.PubSub);
         silo.UseInMemoryReminderService();
         silo.Services.TryAddSingleton<IConversationLog, InMemoryConversationLog>();
+        silo.Services.TryAddSingleton<IAuditStore, InMemoryAuditStore>();
         return silo;
     }
 

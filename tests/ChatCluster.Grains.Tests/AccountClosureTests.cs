@@ -63,7 +63,7 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.Empty(await cluster.StoredMessages(tenantId, chat.ConversationId));
         Assert.Equal(0, await cluster.Grains.GetGrain<IRetentionRegistryGrain>(tenantId).Count());
         Assert.False((await cluster.StoredState<DailyStatsState>(cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, day)), "stats")).Exists);
-        Assert.False((await cluster.StoredState<AuditLogState>(cluster.Grains.GetGrain<IAuditLogGrain>(DayKeys.For(tenantId, day)), "audit")).Exists);
+        Assert.Empty(await cluster.Audit(tenantId, day));
         Assert.False((await cluster.StoredState<SelfServiceState>(cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenantId, Chat.Email)), "self-service")).Exists);
         Assert.False((await cluster.StoredState<SelfServiceState>(stranger, "self-service")).Exists);
         Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenantId);

@@ -7,8 +7,14 @@ namespace ChatCluster.Conversations;
 /// Assigns each accepted message the next per-conversation sequence number and publishes every change
 /// on the conversation's stream.
 /// </summary>
-public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights
+public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights, IHeldWithVisitor
 {
+    /// <summary>
+    /// The tenant's account was just closed (R3): from now on every send is refused with <c>tenant_closed</c>, so
+    /// nothing is acknowledged after the closure. The tenant tells its live conversations; others ask it themselves.
+    /// </summary>
+    Task TenantClosed();
+
     /// <summary>Opens the conversation for <paramref name="visitor"/>; idempotent for the same visitor.</summary>
     Task<ConversationSummary> Start(Participant visitor, ConversationContact contact);
 
