@@ -29,6 +29,7 @@ public static class SiloSetup
             o.ServiceId = options.ServiceId;
         });
 
+        string? outboxDatabase = null;
         switch (options.Storage)
         {
             case StorageKind.Memory:
@@ -39,6 +40,7 @@ public static class SiloSetup
             case StorageKind.Postgres:
                 var postgres = configuration.ReadPostgresOptions();
                 silo.AddChatClusterPostgres(options, postgres, configuration.ReadPersonalDataCipher(required: true));
+                outboxDatabase = postgres.ConnectionString;
                 break;
             default:
                 throw new InvalidOperationException(
@@ -47,7 +49,7 @@ public static class SiloSetup
 
         // Every silo collects Orleans Dashboard data; gateways serve the dashboard behind the operator key.
         silo.AddDashboard();
-        silo.AddChatMail(configuration);
+        silo.AddChatMail(configuration, outboxDatabase);
         return silo.AddChatClusterGrainServices(options, configuration);
     }
 
