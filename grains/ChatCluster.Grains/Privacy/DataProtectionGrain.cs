@@ -136,7 +136,10 @@ public sealed class DataProtectionGrain(
                 messages.AddRange(page.Messages);
             }
             while (page.HasMore);
-            conversations.Add(new ConversationExport(summary, await conversation.GetContact(), await conversation.GetRetention(), messages));
+            conversations.Add(new ConversationExport(summary, await conversation.GetContact(), await conversation.GetRetention(), messages)
+            {
+                Record = await conversation.GetRecord(),
+            });
         }
         var now = time.GetUtcNow();
         await GrainFactory.Record(TenantId, new AuditEntry(now, actor, AuditAction.SubjectExported, AuditEntry.VisitorSubject(visitorId),
