@@ -238,13 +238,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
                 }
                 if (session is { } current && TenantGone(current))
                 {
-                    RequestClose(CloseCodes.Forbidden, "tenant closed", new ErrorFrame
-                    {
-                        Code = ErrorCodes.TenantClosed,
-                        Message = current.IsAgent
-                            ? "This account was closed; its data is deleted at the end of the grace period."
-                            : "This chat is no longer available: the site's account is closed.",
-                    });
+                    CloseForClosedTenant();
                     return;
                 }
             }
@@ -280,6 +274,22 @@ public sealed partial class ChatConnection : IAsyncDisposable
     }
 
     private Task<TenantStanding>? standingCheck;
+
+    /// <summary>The tenant of the session, once the hello is through; the closure watch finds a closed account's sockets by it.</summary>
+    public string? TenantId => session?.TenantId;
+
+    /// <summary>R3: the socket's account is closed; sends <c>tenant_closed</c> and closes with 4003 (watchdog or <c>TenantClosureWatch</c>).</summary>
+    public void CloseForClosedTenant()
+    {
+        if (session is not { } current) return;
+        RequestClose(CloseCodes.Forbidden, "tenant closed", new ErrorFrame
+        {
+            Code = ErrorCodes.TenantClosed,
+            Message = current.IsAgent
+                ? "This account was closed; its data is deleted at the end of the grace period."
+                : "This chat is no longer available: the site's account is closed.",
+        });
+    }
 
     public async ValueTask DisposeAsync()
     {

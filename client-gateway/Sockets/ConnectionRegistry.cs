@@ -20,6 +20,15 @@ public sealed class ConnectionRegistry
         foreach (var connection in open.Values) connection.Resync();
     }
 
+    /// <summary>The account was closed (R3): every socket of that tenant gets <c>tenant_closed</c> and is closed.</summary>
+    public void CloseTenant(string tenantId)
+    {
+        foreach (var connection in open.Values)
+        {
+            if (connection.TenantId == tenantId) connection.CloseForClosedTenant();
+        }
+    }
+
     /// <summary>Graceful shutdown: every socket is told to reconnect elsewhere and resume (close 1012).</summary>
     public async Task Drain(TimeSpan grace)
     {

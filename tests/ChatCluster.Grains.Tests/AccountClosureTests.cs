@@ -89,6 +89,26 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
     }
 
     [Fact]
+    public async Task A_closed_tenants_conversations_acknowledge_no_send_and_reopening_lets_them_chat_again()
+    {
+        var tenantId = await cluster.NewTenant();
+        var tenant = cluster.Grains.GetGrain<ITenantGrain>(tenantId);
+        var chat = await cluster.NewChat(tenantId);
+        await RetentionCluster.Eventually(async () => (await cluster.Grains.GetGrain<ITenantInboxGrain>(tenantId).List()).Count == 1, "the inbox listed the chat");
+
+        await tenant.Close(AuditEntry.Agent("a_owner"));
+
+        var refused = await Assert.ThrowsAsync<ChatRuleException>(() => chat.Conversation.Send(chat.Me, "m-2", "after the closure"));
+        Assert.Equal(ErrorCodes.TenantClosed, refused.Code);
+        var fresh = cluster.Grains.GetGrain<ChatCluster.Conversations.IConversationGrain>(GrainKeys.Scoped(tenantId, Ids.NewConversationId()));
+        Assert.Equal(ErrorCodes.TenantClosed, (await Assert.ThrowsAsync<ChatRuleException>(() => fresh.Start(chat.Me, new(null, null)))).Code);
+        Assert.Single(await cluster.StoredMessages(tenantId, chat.ConversationId));
+
+        await tenant.Reopen(AuditEntry.Agent("a_owner"));
+        Assert.Equal(2, (await chat.Conversation.Send(chat.Me, "m-2", "after reopening")).Seq);
+    }
+
+    [Fact]
     public async Task A_tenant_hold_blocks_the_purge_and_reopening_before_the_deadline_cancels_it()
     {
         var held = await cluster.NewTenant();

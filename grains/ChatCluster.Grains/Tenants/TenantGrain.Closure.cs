@@ -52,6 +52,7 @@ public sealed partial class TenantGrain : IRemindable
                 $"purge at {state.State.PurgeAt:O}"));
             await RefuseLiveConversations();
         }
+        await TellGateways(TenantStanding.Closed);
         await this.RegisterOrUpdateReminder(ClosureReminder, Clock.NextCheck(state.State.PurgeAt!.Value), Clock.Interval);
         return (await GetClosure())!;
     }
@@ -66,6 +67,7 @@ public sealed partial class TenantGrain : IRemindable
         await state.WriteStateAsync();
         await CancelClosureReminder();
         await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.TenantReopened, AuditEntry.TenantSubject));
+        await TellGateways(TenantStanding.Open);
         return Info();
     }
 
@@ -222,6 +224,19 @@ public sealed partial class TenantGrain : IRemindable
         var live = await GrainFactory.GetGrain<ITenantInboxGrain>(TenantId).List();
         foreach (var batch in live.Chunk(64))
             await Task.WhenAll(batch.Select(c => GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, c.ConversationId)).TenantClosed()));
+    }
+
+    /// <summary>Tells the gateways (through the closure board) so they close the account's open sockets within a poll.</summary>
+    private async Task TellGateways(TenantStanding standing)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ITenantClosureBoardGrain>(ITenantClosureBoardGrain.Key).Post(TenantId, standing);
+        }
+        catch (Exception)
+        {
+            // The closure is stored; the gateways' own per-socket check notices it a few seconds later.
+        }
     }
 
     private RetentionClock Clock => ServiceProvider.GetRequiredService<RetentionClock>();
