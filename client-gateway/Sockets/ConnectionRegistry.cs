@@ -10,20 +10,24 @@ public sealed class ConnectionRegistry
 
     public int Count => open.Count;
 
+    /// <summary>The open sockets right now (a live view; sockets may come and go while it is read).</summary>
+    public IEnumerable<ChatConnection> All
+    {
+        get
+        {
+            // Enumerating the dictionary itself takes no lock and copies nothing (Values would do both).
+            foreach (var (_, connection) in open) yield return connection;
+        }
+    }
+
     public void Add(ChatConnection connection) => open[connection.Id] = connection;
 
     public void Remove(ChatConnection connection) => open.TryRemove(connection.Id, out _);
 
-    /// <summary>Every socket re-reads its conversations after the last message it was sent (see <c>ClusterChangeResync</c>).</summary>
-    public void ResyncAll()
-    {
-        foreach (var connection in open.Values) connection.Resync();
-    }
-
     /// <summary>The account was closed (R3): every socket of that tenant gets <c>tenant_closed</c> and is closed.</summary>
     public void CloseTenant(string tenantId)
     {
-        foreach (var connection in open.Values)
+        foreach (var connection in All)
         {
             if (connection.TenantId == tenantId) connection.CloseForClosedTenant();
         }

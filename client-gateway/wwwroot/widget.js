@@ -140,7 +140,7 @@
     '</div><label class="c-wrap"><span class="l-comment"></span><input name="comment" type="text" maxlength="1000" autocomplete="off"></label>' +
     '<button type="submit" class="rate-send"></button></fieldset><p class="rate-msg" role="status" aria-live="polite"></p></form>' +
     '<button type="button" class="again"></button></div>' +
-    '<form class="contact" hidden><fieldset><legend></legend>' +
+    '<form class="contact" hidden><fieldset><legend class="l-intro"></legend>' +
     '<label><span class="l-name"></span><input name="name" autocomplete="name" maxlength="100"></label>' +
     '<label><span class="l-email"></span><input name="email" type="email" autocomplete="email" maxlength="254"></label>' +
     '<p class="fine"><span class="why"></span> <a class="privacy" target="_blank" rel="noopener"></a></p>' +
@@ -172,8 +172,7 @@
     el.lang.textContent = t('langCode');
     el.lang.setAttribute('aria-label', t('language'));
     el.log.setAttribute('aria-label', t('messages'));
-    el.log.setAttribute('data-empty', t('empty'));
-    $('legend').textContent = t('intro');
+    $('.l-intro').textContent = t('intro');
     $('.l-name').textContent = t('name');
     $('.l-email').textContent = t('email');
     $('.why').textContent = t('notice');
@@ -210,6 +209,8 @@
     el.notice.hidden = !notice;
     el.notice.className = 'notice ' + state.phase;
     el.wrap.setAttribute('data-phase', state.phase);
+    // A refused widget invites nobody to write: the empty log's prompt goes with the composer.
+    el.log.setAttribute('data-empty', state.phase === 'refused' ? '' : t('empty'));
     el.wrap.setAttribute('data-team', state.team);
     var closed = state.conversationId && state.status === 'closed';
     el.ended.hidden = !closed;

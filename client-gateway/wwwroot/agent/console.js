@@ -225,6 +225,9 @@
       case 'conversation':
         onSummary(f.conversation);
         return;
+      case 'inbox': // the latest snapshots of conversations whose messages moved, one frame per window
+        (f.conversations || []).forEach(onSummary);
+        return;
       case 'history':
         var h = conv(f.conversation.conversationId);
         h.watched = true;

@@ -4,8 +4,8 @@ namespace ChatCluster.Conversations;
 
 /// <summary>
 /// One chat between a visitor and the tenant's agents (C1). Keyed by <c>{tenantId}/{conversationId}</c>.
-/// Assigns each accepted message the next per-conversation sequence number and publishes every change
-/// on the conversation's stream.
+/// Assigns each accepted message the next per-conversation sequence number and pushes every change to the
+/// gateways that follow it (<see cref="IConversationObserver"/>).
 /// </summary>
 public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights, IHeldWithVisitor
 {
@@ -26,6 +26,17 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     /// <paramref name="clientMessageId"/> again returns the original result and adds nothing.
     /// </summary>
     Task<SendResult> Send(Participant sender, string clientMessageId, string text);
+
+    /// <summary>
+    /// Registers (or refreshes) a gateway that has sockets following this conversation; it gets every later event
+    /// until it unfollows or stops refreshing within <see cref="ConversationFollowing.Expiry"/>. Returns false when
+    /// the registration was new: a gateway refreshing an existing registration that the conversation had lost (it was
+    /// reactivated) then reads what it may have missed from the log.
+    /// </summary>
+    Task<bool> Follow(IConversationObserver gateway);
+
+    /// <summary>The gateway's last socket stopped following this conversation.</summary>
+    Task Unfollow(IConversationObserver gateway);
 
     /// <summary>Messages with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
     Task<HistoryPage> GetHistory(Participant reader, long afterSeq, int maxMessages);
