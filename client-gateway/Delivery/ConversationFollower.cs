@@ -55,6 +55,9 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
     {
         public IAsyncDisposable Lease { get; } = lease;
         public long Delivered { get; set; }
+
+        /// <summary>Catch-ups that failed in a row; while above zero a retry is scheduled (<see cref="FollowerRetry"/>).</summary>
+        public int FailedCatchUps { get; set; }
     }
 
     private sealed record WatchRequest(string ConversationId, long AfterSeq, string? RequestId, bool SendHistory)
@@ -167,7 +170,8 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
                         watched.Delivered = message.Seq;
                         break;
                     }
-                    await CatchUp(e.ConversationId, watched); // an event went missing: read the gap from the grain
+                    // An event went missing: read the gap from the grain (unless a retry of that is already scheduled).
+                    if (watched.FailedCatchUps == 0) await CatchUpOrRetry(e.ConversationId, watched);
                     break;
                 case ConversationEventKind.Typing when e.Actor is { } who:
                     if (who.Kind == me.Kind && who.Id == me.Id) break;
@@ -186,16 +190,53 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
     private async Task Resync(string conversationKey)
     {
         var (_, conversationId) = GrainKeys.Split(conversationKey);
-        if (watching.TryGetValue(conversationId, out var watched))
+        if (watching.TryGetValue(conversationId, out var watched)) await CatchUpOrRetry(conversationId, watched);
+    }
+
+    /// <summary>
+    /// C7: a follower that may have missed events never stays silently behind. A catch-up that fails (the grain's
+    /// silo just died, the cluster is slow) is retried with back-off, registering this gateway with the conversation
+    /// again before each re-read, until it succeeds; one that keeps failing for <see cref="FollowerRetry.GiveUpAfter"/>
+    /// tells the client to reconnect and resume instead.
+    /// </summary>
+    private async Task CatchUpOrRetry(string conversationId, Watched watched)
+    {
+        try
         {
-            try
+            if (watched.FailedCatchUps > 0) await hub.Refollow(GrainKeys.Scoped(tenantId, conversationId));
+            await CatchUp(conversationId, watched);
+            if (watched.FailedCatchUps > 0)
+                logger.LogInformation("Conversation {Conversation} caught up after {Attempts} failed attempts", conversationId, watched.FailedCatchUps);
+            watched.FailedCatchUps = 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var attempt = ++watched.FailedCatchUps;
+            if (FollowerRetry.GivesUp(attempt))
             {
-                await CatchUp(conversationId, watched);
+                logger.LogWarning(ex, "Conversation {Conversation} could not catch up in {Attempts} attempts; asking the client to resume", conversationId, attempt);
+                socket.RequestClose(CloseCodes.ServiceRestart, "behind; reconnect and resume", new ReconnectFrame
+                {
+                    Reason = "This connection may have missed messages and could not catch up; reconnect and resume.",
+                    AfterMs = Random.Shared.Next(100, 2000),
+                });
+                return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Resynchronising conversation {Conversation} failed; the client catches up on resume", conversationId);
-            }
+            if (attempt == 1) logger.LogWarning(ex, "Catching up conversation {Conversation} failed; retrying", conversationId);
+            else logger.LogDebug(ex, "Catching up conversation {Conversation} failed again (attempt {Attempt})", conversationId, attempt);
+            _ = RetryLater(GrainKeys.Scoped(tenantId, conversationId), FollowerRetry.Delay(attempt));
+        }
+    }
+
+    private async Task RetryLater(string conversationKey, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time, stopping.Token);
+            work.Writer.TryWrite(new Work(null, null, conversationKey));
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -116,6 +116,16 @@ public sealed class ConversationHub(IGrainFactory grains, ILogger<ConversationHu
         });
     }
 
+    /// <summary>
+    /// Registers this gateway with one conversation again (its grain may have been reactivated on another silo without
+    /// the registration); a follower calls it before re-reading the log after a failed catch-up, so nothing can fall
+    /// between the registration and the read.
+    /// </summary>
+    public async Task Refollow(string key)
+    {
+        if (groups.TryGetValue(key, out var group)) await group.Follow();
+    }
+
     /// <summary>After a cluster change: register again everywhere and let every follower catch up from the logs.</summary>
     public async Task RefollowAll(CancellationToken cancellationToken)
     {

@@ -4,24 +4,36 @@ namespace ChatCluster.Gateway.Delivery;
 
 /// <summary>
 /// Bounds the lag between a message's ack and its delivery on this gateway (issue 13 item 7). Every live message a
-/// socket takes off its queue reports how long ago the conversation accepted it; while that lag is above
-/// <see cref="GatewayOptions.MaxDeliveryLag"/>, new sends through this gateway are refused with the retryable
-/// <c>rate_limited</c> error instead of queueing behind the backlog, so delivery latency stays bounded and the
-/// backlog drains. The refusal holds for one <see cref="GatewayOptions.MaxDeliveryLag"/> after the last late delivery.
-/// Lag is measured against the silo's accept time, so it assumes clocks in step (NTP) to well below the bound.
+/// socket takes off its queue reports how long ago the conversation accepted it. When at least
+/// <see cref="LateDeliveriesForBacklog"/> of them within one <see cref="GatewayOptions.MaxDeliveryLag"/> arrived later
+/// than that bound, delivery is behind: new sends through this gateway are refused with the retryable
+/// <c>rate_limited</c> error for one more bound, instead of queueing behind the backlog, so the delay stays bounded
+/// and the backlog drains. A single slow message (a cold activation, a GC pause) is not a backlog and refuses
+/// nothing. Lag is measured against the silo's accept time, so it assumes clocks in step (NTP) to well below the bound.
 /// </summary>
 public sealed class DeliveryPressure(GatewayOptions options, TimeProvider time)
 {
+    /// <summary>Late deliveries within one bound that make a backlog.</summary>
+    public const int LateDeliveriesForBacklog = 16;
+
     private static readonly TimeSpan MinimumRetry = TimeSpan.FromMilliseconds(100);
 
+    private readonly object gate = new();
+    private readonly long bound = (long)(options.MaxDeliveryLag.TotalSeconds * time.TimestampFrequency);
+    private long windowStart;
+    private int lateInWindow;
     private long behindUntil;
 
     /// <summary>A live message reached a socket's delivery <paramref name="lag"/> after it was accepted.</summary>
     public void Observe(TimeSpan lag)
     {
         if (lag <= options.MaxDeliveryLag) return;
-        var until = time.GetTimestamp() + (long)(options.MaxDeliveryLag.TotalSeconds * time.TimestampFrequency);
-        if (until > Volatile.Read(ref behindUntil)) Volatile.Write(ref behindUntil, until);
+        var now = time.GetTimestamp();
+        lock (gate)
+        {
+            if (now - windowStart > bound) (windowStart, lateInWindow) = (now, 0);
+            if (++lateInWindow >= LateDeliveriesForBacklog) Volatile.Write(ref behindUntil, now + bound);
+        }
     }
 
     /// <summary>Whether delivery is behind; if so, <paramref name="retryAfter"/> says when a sender may try again.</summary>

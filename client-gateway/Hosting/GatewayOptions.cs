@@ -65,10 +65,11 @@ public sealed class GatewayOptions : IValidatableObject
     public TimeSpan FollowRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// While live messages reach this gateway's sockets later than this after their ack, new sends through it are
-    /// refused with the retryable <c>rate_limited</c> error, so delivery falls no further behind (issue 13 item 7).
+    /// While live messages reach this gateway's sockets later than this after their ack (a backlog: 16 late deliveries
+    /// within this long), new sends through it are refused with the retryable <c>rate_limited</c> error, so delivery
+    /// falls no further behind (issue 13 item 7).
     /// </summary>
-    public TimeSpan MaxDeliveryLag { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxDeliveryLag { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Frames queued for a slow reader before the gateway gives up on it (it resumes on reconnect).</summary>
     [Range(16, 100_000)]
@@ -96,7 +97,7 @@ public sealed class GatewayOptions : IValidatableObject
         if (FollowRefreshInterval < TimeSpan.FromSeconds(1) || FollowRefreshInterval > Conversations.ConversationFollowing.Expiry / 2)
             yield return new ValidationResult($"must be between 1 second and {Conversations.ConversationFollowing.Expiry / 2} (half the conversations' registration expiry), e.g. 00:00:30.", [nameof(FollowRefreshInterval)]);
         if (MaxDeliveryLag < TimeSpan.FromMilliseconds(50) || MaxDeliveryLag > TimeSpan.FromMinutes(1))
-            yield return new ValidationResult("must be between 50 ms and 1 minute, e.g. 00:00:01.", [nameof(MaxDeliveryLag)]);
+            yield return new ValidationResult("must be between 50 ms and 1 minute, e.g. 00:00:02.", [nameof(MaxDeliveryLag)]);
         foreach (var entry in TrustedProxies)
         {
             if (ProxyNetwork(entry) is null)

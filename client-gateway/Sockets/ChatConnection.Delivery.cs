@@ -20,9 +20,16 @@ public sealed partial class ChatConnection : IFrameSink, IFeedListener<ServerFra
     /// <summary>Follows a conversation through this socket's follower (see <see cref="ConversationFollower.Watch"/>).</summary>
     private Task Watch(Session s, string conversationId, long afterSeq, string? requestId, bool sendHistory)
     {
-        // Only the reader's dispatch calls this, one frame at a time: creating the follower here needs no lock.
-        follower ??= new ConversationFollower(this, services.Grains, services.Conversations, services.Pressure, services.Time, services.Logger,
-            s.TenantId, s.Me, hearsStatusFromInbox: s.IsAgent, services.Options.SendQueueLimit);
-        return follower.Watch(conversationId, afterSeq, requestId, sendHistory, lifetime.Token);
+        // Frames of different conversations run in their own lanes (FrameLanes), so two may get here at once.
+        var current = Volatile.Read(ref follower);
+        if (current is null)
+        {
+            lock (lanes)
+            {
+                current = follower ??= new ConversationFollower(this, services.Grains, services.Conversations, services.Pressure, services.Time, services.Logger,
+                    s.TenantId, s.Me, hearsStatusFromInbox: s.IsAgent, services.Options.SendQueueLimit);
+            }
+        }
+        return current.Watch(conversationId, afterSeq, requestId, sendHistory, lifetime.Token);
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class ChatConnection
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
             services.Logger.LogWarning(ex, "Cluster call for a {Frame} frame failed", frame.Type);
-            Send(new ErrorFrame { Id = frame.Id, Code = ErrorCodes.Unavailable, Message = "The cluster did not answer in time; retry the frame.", RetryAfterMs = 1000 });
+            Send(new ErrorFrame { Id = frame.Id, Code = ErrorCodes.Unavailable, Message = "The cluster did not answer in time; retry the frame.", RetryAfterMs = 500 });
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
         {
@@ -287,6 +287,7 @@ public sealed partial class ChatConnection
         if (session is not { } s) return;
         if (s.IsAgent)
         {
+            if (entry.Scope == PresenceScope.Team) return; // agents get each subject's own (unknown or current) status
             Send(new PresenceEventFrame
             {
                 Scope = entry.Scope == PresenceScope.Agent ? "agent" : "visitor",
@@ -295,7 +296,7 @@ public sealed partial class ChatConnection
                 Status = Dto.Name(entry.Status),
             });
         }
-        else if (entry.Scope == PresenceScope.Agent)
+        else if (entry.Scope != PresenceScope.Visitor)
         {
             Send(TeamPresence(s.TenantId));
         }

@@ -81,6 +81,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
             await lifetime.CancelAsync();
             try
             {
+                await FramesHandled();
                 await EndSession();
             }
             catch (Exception ex)
@@ -221,7 +222,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
         }
         var decoded = Decode(payload);
         if (decoded.Error is { } error) Send(error);
-        else await Dispatch(decoded.Frame!);
+        else await Handle(decoded.Frame!);
     }
 
     private DecodeResult Decode(ReadOnlyMemory<byte> payload)

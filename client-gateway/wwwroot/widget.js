@@ -22,7 +22,7 @@
   var TEXT = {
     en: {
       open: 'Open chat', close: 'Close chat', title: 'Chat with us',
-      online: "We're online", offline: 'Leave a message', away: 'Back soon: leave a message',
+      online: "We're online", offline: 'Leave a message', away: 'Back soon: leave a message', unknown: 'Team status unknown: write to us anyway',
       connecting: 'Connecting…', unavailable: 'Chat unavailable, retrying…',
       notAllowed: 'Chat is not available on this website.', badKey: 'Chat is not set up correctly on this website.',
       intro: 'Introduce yourself (optional)', name: 'Name', email: 'Email',
@@ -37,7 +37,7 @@
     },
     de: {
       open: 'Chat öffnen', close: 'Chat schließen', title: 'Chatten Sie mit uns',
-      online: 'Wir sind online', offline: 'Hinterlassen Sie eine Nachricht', away: 'Gleich zurück: schreiben Sie uns',
+      online: 'Wir sind online', offline: 'Hinterlassen Sie eine Nachricht', away: 'Gleich zurück: schreiben Sie uns', unknown: 'Teamstatus unbekannt: schreiben Sie uns trotzdem',
       connecting: 'Verbinde…', unavailable: 'Chat nicht erreichbar, neuer Versuch…',
       notAllowed: 'Der Chat ist auf dieser Website nicht verfügbar.', badKey: 'Der Chat ist auf dieser Website falsch eingerichtet.',
       intro: 'Stellen Sie sich vor (freiwillig)', name: 'Name', email: 'E-Mail',
@@ -203,7 +203,7 @@
     else if (state.phase === 'down') notice = t('unavailable');
     else if (state.phase === 'connecting') text = t('connecting');
     else if (state.hint) notice = state.hint;
-    if (state.phase === 'ready' || state.phase === 'idle') text = t(state.team === 'online' ? 'online' : state.team === 'away' ? 'away' : 'offline');
+    if (state.phase === 'ready' || state.phase === 'idle') text = t(state.team === 'online' ? 'online' : state.team === 'away' ? 'away' : state.team === 'unknown' ? 'unknown' : 'offline');
     el.presence.textContent = text || (state.phase === 'refused' ? '' : t('offline'));
     el.notice.textContent = notice;
     el.notice.hidden = !notice;
@@ -707,6 +707,7 @@
       '.presence{margin:2px 0 0;font-size:12px;opacity:.95}' +
       '.presence::before{content:"";display:inline-block;width:8px;height:8px;border-radius:50%;background:#c3c9d4;margin-right:6px;vertical-align:middle}' +
       '[data-team=online] .presence::before{background:#3ddc84}' +
+      '[data-team=unknown] .presence::before{background:transparent;border:1px dashed #fff;box-sizing:border-box}' +
       '.icon{background:transparent;border:0;color:#fff;min-width:32px;height:32px;border-radius:8px;cursor:pointer;font-size:13px;font-weight:600}' +
       '.icon:hover{background:rgba(255,255,255,.18)}header :focus-visible{outline-color:#fff}' +
       '.notice{margin:0;padding:8px 16px;font-size:13px;background:var(--warn-bg);color:var(--warn)}' +

@@ -6,6 +6,7 @@ using ChatCluster.Silo.Hosting.Database;
 using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans;
@@ -23,10 +24,12 @@ namespace ChatCluster.Silo.Hosting;
 /// </summary>
 public static class PostgresBackbone
 {
-    /// <summary>Reads <c>ChatCluster:Postgres</c>; fails at once, naming the key, when the connection string is missing.</summary>
+    private const string MessageLogPool = "chatcluster-message-log";
+
+    /// <summary>Reads <c>ChatCluster:Postgres</c>; fails at once, naming the key, when the connection string is missing or a limit is out of range.</summary>
     public static PostgresOptions ReadPostgresOptions(this IConfiguration configuration)
     {
-        var options = configuration.GetSection(PostgresOptions.SectionName).Get<PostgresOptions>() ?? new PostgresOptions();
+        var options = ValidatedSection.Read<PostgresOptions>(configuration, PostgresOptions.SectionName, o => o.Problems());
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new OptionsValidationException(PostgresOptions.ConnectionStringKey, typeof(PostgresOptions),
@@ -47,8 +50,11 @@ public static class PostgresBackbone
 
     public static ISiloBuilder AddChatClusterPostgres(this ISiloBuilder silo, ChatSiloOptions options, PostgresOptions postgres, PersonalDataCipher cipher)
     {
-        var connectionString = postgres.ConnectionString!;
+        // Every pool below draws on one budget, so the silo never holds more than MaxConnections (issue 12).
+        var budget = PostgresConnectionBudget.For(postgres);
+        var connectionString = budget.Orleans;
         silo.Services.AddSingleton(postgres);
+        silo.Services.AddSingleton(budget);
         silo.Services.AddSingleton(cipher);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaGate>();
 
@@ -80,6 +86,7 @@ public static class PostgresBackbone
                 // Clearing state deletes the row (R1, R5), and the grain starts over at ETag 1; docs/postgres.md.
                 o.DeleteStateOnClear = true;
             });
+            DatabaseFaultStorage.Decorate(silo.Services, name);
         }
         // Every "chat" state blob is sealed with AES-256-GCM before it reaches orleans_storage (S1). This runs after
         // Orleans' own post-configuration has chosen the serializer, and wraps it.
@@ -96,9 +103,16 @@ public static class PostgresBackbone
             o.ConnectionString = connectionString;
         });
 
-        silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString), cipher));
-        silo.Services.AddSingleton<IAuditStore>(_ => new PostgresAuditStore(NpgsqlDataSource.Create(connectionString)));
-        silo.Services.AddSingleton<IStreamBookkeeping>(_ => new PostgresStreamBookkeeping(NpgsqlDataSource.Create(connectionString), options.ServiceId));
+        silo.Services.AddKeyedSingleton(MessageLogPool, (_, _) => NpgsqlDataSource.Create(budget.MessageLog));
+        silo.Services.AddSingleton(services => new MessageLogWriter(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), postgres.MessageLog,
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<MessageLogWriter>>()));
+        silo.Services.AddSingleton<IConversationLog>(services => new PostgresConversationLog(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), services.GetRequiredService<MessageLogWriter>(), cipher));
+        silo.Services.AddSingleton<IStreamBookkeeping>(services => new PostgresStreamBookkeeping(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), options.ServiceId));
+        // Audit entries are small single-row INSERTs: they share the message log's pool instead of adding connections.
+        silo.Services.AddSingleton<IAuditStore>(services => new PostgresAuditStore(services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool)));
         return silo;
     }
 }

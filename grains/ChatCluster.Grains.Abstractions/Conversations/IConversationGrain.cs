@@ -15,6 +15,13 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     /// </summary>
     Task TenantClosed();
 
+    /// <summary>
+    /// The response timeout of the chat path (send, history, typing, read), shorter than the cluster's
+    /// <c>ChatCluster:Silo:ResponseTimeout</c>: these calls answer in milliseconds, and one stuck on a silo that just
+    /// died is answered <c>unavailable</c> and resent by the client rather than waited for (C7).
+    /// </summary>
+    const string ChatPathTimeout = "00:00:02";
+
     /// <summary>Opens the conversation for <paramref name="visitor"/>; idempotent for the same visitor.</summary>
     Task<ConversationSummary> Start(Participant visitor, ConversationContact contact);
 
@@ -25,6 +32,7 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     /// Accepts a message and returns its sequence number once it is durable. Sending the same
     /// <paramref name="clientMessageId"/> again returns the original result and adds nothing.
     /// </summary>
+    [ResponseTimeout(ChatPathTimeout)]
     Task<SendResult> Send(Participant sender, string clientMessageId, string text);
 
     /// <summary>
@@ -39,11 +47,14 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     Task Unfollow(IConversationObserver gateway);
 
     /// <summary>Messages with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
+    [ResponseTimeout(ChatPathTimeout)]
     Task<HistoryPage> GetHistory(Participant reader, long afterSeq, int maxMessages);
 
+    [ResponseTimeout(ChatPathTimeout)]
     Task SetTyping(Participant who, bool isTyping);
 
     /// <summary>Marks every message up to <paramref name="seq"/> as read by <paramref name="reader"/>.</summary>
+    [ResponseTimeout(ChatPathTimeout)]
     Task MarkRead(Participant reader, long seq);
 
     /// <summary>An agent claims the conversation (T3); it becomes assigned to them.</summary>

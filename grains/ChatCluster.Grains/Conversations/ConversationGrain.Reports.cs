@@ -27,11 +27,11 @@ public sealed partial class ConversationGrain
     private int ticksSinceCountsFlushed;
     private IGrainTimer? reportTimer;
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    /// <summary>On deactivation: what the coalescing held back goes out now.</summary>
+    private void FlushReports()
     {
         if (activityUnreported && state.State.Started) ReportToInbox();
         FlushCounts();
-        return Task.CompletedTask;
     }
 
     /// <summary>A message moved the summary's lastSeq and activity.</summary>

@@ -100,7 +100,17 @@ public sealed partial class ConversationGrain(
             throw ChatRuleException.Invalid($"A conversation holds at most {MessageLimits.MaxMessagesPerConversation} messages; start a new one.");
 
         var message = new ChatMessage(LastSeq + 1, clientMessageId, sender, text, time.GetUtcNow());
-        await log.Append(key, message); // durable from here on: the ack may be sent
+        try
+        {
+            await log.Append(key, message); // durable from here on: the ack may be sent
+        }
+        catch (ConversationLogUncertainException ex)
+        {
+            // Whether the row committed is unknown: the next activation reads the log afresh, and a retry with the
+            // same client message id then finds its message instead of taking a second sequence number.
+            DeactivateOnIdle();
+            throw ex.Unavailable;
+        }
         Remember(message);
         await CountMessage(message);
 
@@ -146,7 +156,7 @@ public sealed partial class ConversationGrain(
         var markKey = $"{reader.Kind}:{reader.Id}";
         if (seq <= 0 || (state.State.ReadMarks.TryGetValue(markKey, out var mark) && mark.Seq >= seq)) return;
         state.State.ReadMarks[markKey] = new ReadMark(reader, seq);
-        await state.WriteStateAsync();
+        SaveReadMarksSoon();
         Publish(ConversationEvent.Read(conversationId, reader, seq, time.GetUtcNow()));
     }
 

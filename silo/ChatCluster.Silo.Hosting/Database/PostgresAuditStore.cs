@@ -8,7 +8,7 @@ namespace ChatCluster.Silo.Hosting.Database;
 /// The audit log in PostgreSQL (<c>audit_entries</c>, migration 0006): one INSERT per entry and never an UPDATE, so
 /// the log is append-only in the database too and an entry costs the same however long the day is (R7).
 /// </summary>
-public sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditStore, IAsyncDisposable
+public sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditStore
 {
     private const string InsertSql = """
         INSERT INTO audit_entries (tenant_id, at, actor, action, subject, detail)
@@ -62,6 +62,4 @@ public sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditStor
         command.Parameters.AddWithValue("tenant", tenantId);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
-
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }

@@ -42,7 +42,9 @@ public static class MailSetup
         }
         else if (outboxDatabase is not null)
         {
-            silo.Services.AddSingleton(sp => new PostgresOutbox(NpgsqlDataSource.Create(outboxDatabase), sp.GetRequiredService<PersonalDataCipher>(),
+            // Mail is rare and each send is one INSERT: a small pool of its own, well inside the connection budget.
+            var outboxPool = new NpgsqlConnectionStringBuilder(outboxDatabase) { MaxPoolSize = 4 }.ConnectionString;
+            silo.Services.AddSingleton(sp => new PostgresOutbox(NpgsqlDataSource.Create(outboxPool), sp.GetRequiredService<PersonalDataCipher>(),
                 options, sp.GetRequiredService<TimeProvider>()));
             silo.Services.AddSingleton<IOutboxSweep>(sp => sp.GetRequiredService<PostgresOutbox>());
             silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<PostgresOutbox>(), sp.GetRequiredService<MailMetrics>()));
