@@ -16,6 +16,11 @@ public static class AccountClosureEndpoints
         var tenants = app.MapGroup("/api/tenants").RequireOperatorKey().WithTags("Operator");
         tenants.MapPost("/{tenantId}/close", (string tenantId, IClusterClient grains, TenantStandings standings) => Close(tenantId, "operator", grains, standings)).Produces<TenantClosure>();
         tenants.MapPost("/{tenantId}/reopen", (string tenantId, IClusterClient grains, TenantStandings standings) => Reopen(tenantId, "operator", grains, standings)).Produces<TenantInfo>();
+        tenants.MapGet("/{tenantId}/closure", OperatorStatus);
+        // The operator lifts holds of a closed account (R4): the team's tokens open nothing while it is closed.
+        tenants.MapDelete("/{tenantId}/holds/tenant", (string tenantId, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Tenant, null, grains));
+        tenants.MapDelete("/{tenantId}/holds/visitors/{id}", (string tenantId, string id, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Visitor, id, grains));
+        tenants.MapDelete("/{tenantId}/holds/conversations/{id}", (string tenantId, string id, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Conversation, id, grains));
 
         var own = app.MapGroup("/api/settings").WithTags("Privacy").RequireAuthorization(AgentEndpoints.AdminPolicy);
         own.MapPost("/close-account", CloseOwnAccount).Produces<TenantClosure>();
@@ -24,11 +29,38 @@ public static class AccountClosureEndpoints
         return app;
     }
 
-    /// <summary>What the team sees of a closure: whether the account is closed, since when, when it will be purged, and whether a hold delays that.</summary>
-    public sealed record AccountClosureStatus(bool Closed, DateTimeOffset? ClosedAt, DateTimeOffset? PurgeAt, bool Held)
+    /// <summary>
+    /// What the team sees of a closure: whether the account is closed, since when, when it will be purged, whether a hold
+    /// delays that, and — once the purge has run — what it kept because it is held (pseudonymous ids).
+    /// </summary>
+    public sealed record AccountClosureStatus(bool Closed, DateTimeOffset? ClosedAt, DateTimeOffset? PurgeAt, bool Held,
+        IReadOnlyList<string> HeldSubjects, DateTimeOffset? PurgeStartedAt)
     {
         public static AccountClosureStatus From(TenantClosure? closure) =>
-            closure is null ? new(false, null, null, false) : new(true, closure.ClosedAt, closure.PurgeAt, closure.Held);
+            closure is null
+                ? new(false, null, null, false, [], null)
+                : new(true, closure.ClosedAt, closure.PurgeAt, closure.Held, closure.HeldSubjects ?? [], closure.PurgeStartedAt);
+    }
+
+    /// <summary>The operator's view: the closure while the account exists, and the closure record it leaves once purged (R7).</summary>
+    public sealed record OperatorClosureStatus(AccountClosureStatus Closure, ClosureRecord? Record);
+
+    private static async Task<IResult> OperatorStatus(string tenantId, IClusterClient grains)
+    {
+        if (!Ids.IsTenantId(tenantId)) return ProblemMapping.Problem(ErrorCodes.NotFound, $"Tenant '{tenantId}' was not found.");
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var closure = await tenant.GetClosure();
+        var record = await tenant.GetClosureRecord();
+        if (closure is null && record is null && await tenant.GetStanding() == TenantStanding.Unknown)
+            return ProblemMapping.Problem(ErrorCodes.NotFound, $"Tenant '{tenantId}' was not found.");
+        return Results.Ok(new OperatorClosureStatus(AccountClosureStatus.From(closure), record));
+    }
+
+    private static async Task<IResult> OperatorLiftHold(string tenantId, HoldScope scope, string? id, IClusterClient grains)
+    {
+        if (!Ids.IsTenantId(tenantId) || await grains.GetGrain<ITenantGrain>(tenantId).GetStanding() == TenantStanding.Unknown)
+            return ProblemMapping.Problem(ErrorCodes.NotFound, $"Tenant '{tenantId}' was not found.");
+        return Results.Ok(await grains.GetGrain<IDataProtectionGrain>(tenantId).LiftHold(scope, id, "operator"));
     }
 
     private static async Task<IResult> Close(string tenantId, string actor, IClusterClient grains, TenantStandings standings)

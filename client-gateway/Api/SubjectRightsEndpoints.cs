@@ -152,6 +152,13 @@ internal static class SubjectExportPage
             html.Append($"contact {E(c.Contact?.Name)} / {E(c.Contact?.Email)}, deleted after {E(c.Retention.Deadline)}</p><ol>");
             foreach (var m in c.Messages) html.Append($"<li>[{E(m.SentAt)}] {E(m.Sender.Kind)} {E(m.Sender.DisplayName)}: {E(m.Text)}</li>");
             html.Append("</ol>");
+            if (c.Record is { } r)
+            {
+                html.Append($"<dl><dt>Closed</dt><dd>{E(r.ClosedAt)}</dd><dt>First answer</dt><dd>{E(r.FirstResponseAt)}</dd>");
+                html.Append($"<dt>Rating</dt><dd>{E(r.Rating?.Score)} {E(r.Rating?.Comment)}</dd>");
+                foreach (var mark in r.ReadMarks) html.Append($"<dt>Read by {E(mark.Reader.Kind)} {E(mark.Reader.DisplayName)}</dt><dd>up to message {E(mark.Seq)}</dd>");
+                html.Append("</dl>");
+            }
         }
         return html.Append("</body></html>").ToString();
     }

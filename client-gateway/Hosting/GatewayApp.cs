@@ -75,6 +75,7 @@ public static class GatewayApp
             .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner").RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)).AddRequirements(openTenant))
             .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).AddRequirements(openTenant));
         builder.Services.AddSingleton<TenantStandings>();
+        builder.Services.AddHostedService<TenantClosureWatch>(); // closures made anywhere reach this gateway's sockets within a poll
         builder.Services.AddSingleton<IAuthorizationHandler, OpenTenantHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
         builder.Services.AddChatClusterIntegrations();

@@ -28,16 +28,23 @@ public sealed partial class ChatConnection
             RequestClose(CloseCodes.IdleTimeout, "idle", new ErrorFrame { Code = ErrorCodes.IdleTimeout, Message = $"Nothing received for {options.IdleTimeout.TotalSeconds:0} seconds; send a ping frame at least every {options.IdleTimeout.TotalSeconds / 3:0} seconds." });
             return;
         }
-        if (session is { } current && TenantGone(current, now))
+        if (session is { } current && TenantGone(current, now)) CloseForClosedTenant();
+    }
+
+    /// <summary>The tenant of the session, once the hello is through; <c>TenantClosureWatch</c> finds a closed account's sockets by it.</summary>
+    public string? TenantId => session?.TenantId;
+
+    /// <summary>R3: the socket's account is closed; sends <c>tenant_closed</c> and closes with 4003 (the sweep or <c>TenantClosureWatch</c>).</summary>
+    public void CloseForClosedTenant()
+    {
+        if (session is not { } current) return;
+        RequestClose(CloseCodes.Forbidden, "tenant closed", new ErrorFrame
         {
-            RequestClose(CloseCodes.Forbidden, "tenant closed", new ErrorFrame
-            {
-                Code = ErrorCodes.TenantClosed,
-                Message = current.IsAgent
-                    ? "This account was closed; its data is deleted at the end of the grace period."
-                    : "This chat is no longer available: the site's account is closed.",
-            });
-        }
+            Code = ErrorCodes.TenantClosed,
+            Message = current.IsAgent
+                ? "This account was closed; its data is deleted at the end of the grace period."
+                : "This chat is no longer available: the site's account is closed.",
+        });
     }
 
     /// <summary>

@@ -24,6 +24,15 @@ public sealed class ConnectionRegistry
 
     public void Remove(ChatConnection connection) => open.TryRemove(connection.Id, out _);
 
+    /// <summary>The account was closed (R3): every socket of that tenant gets <c>tenant_closed</c> and is closed.</summary>
+    public void CloseTenant(string tenantId)
+    {
+        foreach (var connection in All)
+        {
+            if (connection.TenantId == tenantId) connection.CloseForClosedTenant();
+        }
+    }
+
     /// <summary>Graceful shutdown: every socket is told to reconnect elsewhere and resume (close 1012).</summary>
     public async Task Drain(TimeSpan grace)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Grains.Streams;
 using ChatCluster.Silo.Hosting.Database;
 using ChatCluster.Silo.Hosting.Encryption;
@@ -112,6 +113,8 @@ public static class PostgresBackbone
             services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), options.ServiceId));
         silo.Services.AddSingleton<Grains.Integrations.IWebhookQueue>(services => new PostgresWebhookQueue(
             services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), cipher));
+        // Audit entries are small single-row INSERTs: they share the message log's pool instead of adding connections.
+        silo.Services.AddSingleton<IAuditStore>(services => new PostgresAuditStore(services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool)));
         return silo;
     }
 }

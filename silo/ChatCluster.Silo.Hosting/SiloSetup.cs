@@ -1,4 +1,5 @@
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Privacy;
 using ChatCluster.Silo.Hosting.Encryption;
 using ChatCluster.Silo.Hosting.Mail;
 using ChatCluster.Silo.Hosting.Webhooks;
@@ -31,6 +32,7 @@ public static class SiloSetup
             o.ServiceId = options.ServiceId;
         });
 
+        string? outboxDatabase = null;
         switch (options.Storage)
         {
             case StorageKind.Memory:
@@ -41,6 +43,7 @@ public static class SiloSetup
             case StorageKind.Postgres:
                 var postgres = configuration.ReadPostgresOptions();
                 silo.AddChatClusterPostgres(options, postgres, configuration.ReadPersonalDataCipher(required: true));
+                outboxDatabase = postgres.ConnectionString;
                 break;
             default:
                 throw new InvalidOperationException(
@@ -49,7 +52,7 @@ public static class SiloSetup
 
         // Every silo collects Orleans Dashboard data; gateways serve the dashboard behind the operator key.
         silo.AddDashboard();
-        silo.AddChatMail(configuration);
+        silo.AddChatMail(configuration, outboxDatabase);
         return silo.AddChatClusterGrainServices(options, configuration);
     }
 
@@ -75,6 +78,7 @@ public static class SiloSetup
         silo.AddMemoryGrainStorage(Grains.StorageNames.PubSub);
         silo.UseInMemoryReminderService();
         silo.Services.TryAddSingleton<IConversationLog, InMemoryConversationLog>();
+        silo.Services.TryAddSingleton<IAuditStore, InMemoryAuditStore>();
         return silo;
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatCluster.Gateway.Tests;
 
@@ -76,6 +77,31 @@ public sealed class AccountClosureApiTests(GatewayFixture gateway) : IClassFixtu
         Assert.Equal("tenant_closed", (string)(await agent.Next("error", wait))["code"]!);
         Assert.Equal((WebSocketCloseStatus)4003, await agent.Closed(wait));
         await BadInputTests.AssertUsable(bystander);
+    }
+
+    [Fact]
+    public async Task A_closure_made_through_another_gateway_closes_open_sockets_within_two_seconds_and_no_send_is_acknowledged_after_it()
+    {
+        var (tenant, siteKey, _) = await gateway.FreshTenant("v");
+        await using var chatting = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await chatting.HelloVisitor(siteKey);
+        var conversationId = await chatting.StartConversation("Vera");
+        await chatting.SendMessage(conversationId, "m-1", "before the closure");
+        await using var idle = await ChatClient.Connect(gateway.SocketUri, Encoding2.MessagePack);
+        await idle.HelloVisitor(siteKey);
+
+        // Straight to the tenant grain, as another gateway's endpoint would: this gateway's standings cache is not told.
+        await gateway.Services.GetRequiredService<IClusterClient>().GetGrain<Tenants.ITenantGrain>(tenant).Close("operator");
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        await chatting.Send(new { type = "send", id = "m-2", conversationId, clientMessageId = "m-2", text = "after the closure" });
+
+        var refused = await chatting.Next("error", TimeSpan.FromSeconds(2));
+        Assert.Equal("tenant_closed", (string)refused["code"]!);
+        Assert.Equal((WebSocketCloseStatus)4003, await chatting.Closed(TimeSpan.FromSeconds(3)));
+        Assert.Equal("tenant_closed", (string)(await idle.Next("error", TimeSpan.FromSeconds(3)))["code"]!);
+        Assert.Equal((WebSocketCloseStatus)4003, await idle.Closed(TimeSpan.FromSeconds(3)));
+        Assert.True(since.Elapsed < TimeSpan.FromSeconds(2), $"The sockets were closed {since.Elapsed.TotalSeconds:0.0} s after the closure.");
+        Assert.DoesNotContain(chatting.Seen, f => (string?)f["type"] == "ack" && (string?)f["id"] == "m-2");
     }
 
     [Fact]

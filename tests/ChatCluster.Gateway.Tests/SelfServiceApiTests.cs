@@ -105,7 +105,7 @@ public sealed partial class SelfServiceApiTests(GatewayFixture gateway) : IClass
         var visitorId = await Chat(siteKey, email);
         var grains = gateway.Services.GetRequiredService<IClusterClient>();
         // A new key finds no record for the address: the operator deleted the old key's records (privacy.md §6).
-        await grains.GetGrain<ISelfServiceGrain>(await grains.GetGrain<IEmailIndexGrain>(tenant).Locate(email)).Purge();
+        await grains.GetGrain<ISelfServiceGrain>(await grains.GetGrain<IEmailIndexGrain>(tenant).Locate(email)).Purge([]);
         Assert.Equal(HttpStatusCode.Accepted, (await Post("/api/privacy/self/verify", new { siteKey, email })).StatusCode);
         await Task.Delay(300);
         Assert.False(Directory.Exists(await MailFolder(tenant, email))); // an unknown address: no code

@@ -63,7 +63,7 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.Empty(await cluster.StoredMessages(tenantId, chat.ConversationId));
         Assert.Equal(0, await cluster.Grains.GetGrain<IRetentionRegistryGrain>(tenantId).Count());
         Assert.False((await cluster.StoredState<DailyStatsState>(cluster.Grains.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, day)), "stats")).Exists);
-        Assert.False((await cluster.StoredState<AuditLogState>(cluster.Grains.GetGrain<IAuditLogGrain>(DayKeys.For(tenantId, day)), "audit")).Exists);
+        Assert.Empty(await cluster.Audit(tenantId, day));
         Assert.False((await cluster.StoredState<SelfServiceState>(cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenantId, Chat.Email)), "self-service")).Exists);
         Assert.False((await cluster.StoredState<SelfServiceState>(stranger, "self-service")).Exists);
         Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenantId);
@@ -86,6 +86,26 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.Equal(0, (await lateDay.Get()).VisitorMessages);
         Assert.Equal(0, (await lateReport.GetReport()).Missed);
         Assert.Equal(0, (await later.Get()).Expired);
+    }
+
+    [Fact]
+    public async Task A_closed_tenants_conversations_acknowledge_no_send_and_reopening_lets_them_chat_again()
+    {
+        var tenantId = await cluster.NewTenant();
+        var tenant = cluster.Grains.GetGrain<ITenantGrain>(tenantId);
+        var chat = await cluster.NewChat(tenantId);
+        await RetentionCluster.Eventually(async () => (await cluster.Grains.GetGrain<ITenantInboxGrain>(tenantId).List()).Count == 1, "the inbox listed the chat");
+
+        await tenant.Close(AuditEntry.Agent("a_owner"));
+
+        var refused = await Assert.ThrowsAsync<ChatRuleException>(() => chat.Conversation.Send(chat.Me, "m-2", "after the closure"));
+        Assert.Equal(ErrorCodes.TenantClosed, refused.Code);
+        var fresh = cluster.Grains.GetGrain<ChatCluster.Conversations.IConversationGrain>(GrainKeys.Scoped(tenantId, Ids.NewConversationId()));
+        Assert.Equal(ErrorCodes.TenantClosed, (await Assert.ThrowsAsync<ChatRuleException>(() => fresh.Start(chat.Me, new(null, null)))).Code);
+        Assert.Single(await cluster.StoredMessages(tenantId, chat.ConversationId));
+
+        await tenant.Reopen(AuditEntry.Agent("a_owner"));
+        Assert.Equal(2, (await chat.Conversation.Send(chat.Me, "m-2", "after reopening")).Seq);
     }
 
     [Fact]

@@ -51,4 +51,34 @@ public sealed class LegalHoldTests(RetentionCluster cluster)
         await RetentionCluster.Eventually(async () => await chat.Visitor.GetProfile() is null, "the visitor was deleted");
         Assert.Empty(await cluster.StoredMessages(tenant, chat.ConversationId));
     }
+
+    [Fact]
+    public async Task A_visitor_hold_keeps_the_visitors_conversations_and_their_mail_until_it_is_lifted()
+    {
+        var tenant = await cluster.NewTenant();
+        var chat = await cluster.NewChat(tenant);
+        await chat.Conversation.Close(chat.Me); // the transcript is mailed: a copy held about the person
+        Assert.Contains(cluster.Mail.Sent, m => m.TenantId == tenant && m.SubjectId == chat.ConversationId);
+        var desk = cluster.Grains.GetGrain<IDataProtectionGrain>(tenant);
+        await desk.PlaceHold(HoldScope.Visitor, chat.VisitorId, "Case 2025-31", Admin);
+        var later = await cluster.NewChat(tenant, chat.VisitorId); // a conversation started under the hold is held too
+
+        cluster.Time.Advance(TimeSpan.FromDays(366));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.True((await chat.Conversation.GetRetention()).UnderVisitorHold);
+        Assert.Single(await cluster.StoredMessages(tenant, chat.ConversationId));
+        Assert.Single(await cluster.StoredMessages(tenant, later.ConversationId));
+        Assert.Contains(cluster.Mail.Sent, m => m.TenantId == tenant && m.SubjectId == chat.ConversationId);
+        var export = await desk.ExportVisitor(chat.VisitorId, Admin);
+        Assert.Equal(2, export.Conversations.Count);
+        Assert.Contains(export.Conversations, c => c.Messages.Any(m => m.Text == Chat.Text));
+
+        await desk.LiftHold(HoldScope.Visitor, chat.VisitorId, Admin);
+
+        Assert.False((await chat.Conversation.GetRetention()).HoldsPersonalData);
+        Assert.False((await later.Conversation.GetRetention()).HoldsPersonalData);
+        Assert.Empty(await cluster.StoredMessages(tenant, chat.ConversationId));
+        Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenant && m.SubjectId == chat.ConversationId);
+        await RetentionCluster.Eventually(async () => await chat.Visitor.GetProfile() is null, "the visitor followed");
+    }
 }

@@ -27,6 +27,9 @@ public sealed class RetentionCluster : IAsyncLifetime
 
     public FakeTimeProvider Time { get; } = new(Start);
 
+    /// <summary>The silo's message log; a test can make a conversation's deletion fail, as with a database that is down.</summary>
+    public FlakyConversationLog Log { get; } = new();
+
     /// <summary>Every mail the grains sent (transcripts, verification codes), in order.</summary>
     public RecordingMailSender Mail { get; } = new();
 
@@ -54,11 +57,13 @@ public sealed class RetentionCluster : IAsyncLifetime
         }).Build();
         var time = Time;
         var mail = Mail;
+        var log = Log;
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<TimeProvider>(time);
             silo.Services.AddSingleton<Mail.IMailSender>(mail);
+            silo.Services.AddSingleton<IConversationLog>(log);
             foreach (var area in (string[])[
                 Orleans.Runtime.TimeProviderNames.Messaging, Orleans.Runtime.TimeProviderNames.SystemTimers,
                 Orleans.Runtime.TimeProviderNames.Membership, Orleans.Runtime.TimeProviderNames.ActivationManagement,
@@ -152,5 +157,34 @@ public sealed record Chat(string TenantId, string VisitorId, string Conversation
         var json = System.Text.Json.JsonSerializer.Serialize(audit);
         foreach (var personal in (string[])[Name, Email, Ip, UserAgent, PageUrl, Text, "joanna"])
             Assert.DoesNotContain(personal, json, StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>The in-memory message log, except that deleting a conversation named by <see cref="FailDeletes"/> throws.</summary>
+public sealed class FlakyConversationLog : IConversationLog
+{
+    private readonly InMemoryConversationLog inner = new();
+    private readonly HashSet<string> failing = [];
+
+    public void FailDeletes(string conversationKey, bool fail = true)
+    {
+        lock (failing)
+        {
+            if (fail) failing.Add(conversationKey);
+            else failing.Remove(conversationKey);
+        }
+    }
+
+    public Task Append(string conversationKey, ChatMessage message) => inner.Append(conversationKey, message);
+
+    public Task<IReadOnlyList<ChatMessage>> ReadAll(string conversationKey) => inner.ReadAll(conversationKey);
+
+    public Task Delete(string conversationKey)
+    {
+        lock (failing)
+        {
+            if (failing.Contains(conversationKey)) throw new InvalidOperationException("The message log is unavailable (test).");
+        }
+        return inner.Delete(conversationKey);
     }
 }

@@ -192,7 +192,7 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres) : IClassFixtu
     {
         Assert.Equal(
             ["0001_orleans_core.sql", "0002_clustering.sql", "0003_persistence.sql", "0004_reminders.sql", "0005_conversation_messages.sql",
-             "0006_webhook_deliveries.sql"],
+             "0006_webhook_deliveries.sql", "0007_privacy_stores.sql"],
             SchemaMigration.All.Select(m => m.Name));
         Assert.Equal(Enumerable.Range(1, SchemaMigration.All.Count), SchemaMigration.All.Select(m => m.Version));
         Assert.All(SchemaMigration.All, m => Assert.Equal(SchemaMigration.ComputeChecksum(m.Sql), m.Checksum));

@@ -7,8 +7,14 @@ namespace ChatCluster.Conversations;
 /// Assigns each accepted message the next per-conversation sequence number and pushes every change to the
 /// gateways that follow it (<see cref="IConversationObserver"/>).
 /// </summary>
-public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights
+public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights, IHeldWithVisitor
 {
+    /// <summary>
+    /// The tenant's account was just closed (R3): from now on every send is refused with <c>tenant_closed</c>, so
+    /// nothing is acknowledged after the closure. The tenant tells its live conversations; others ask it themselves.
+    /// </summary>
+    Task TenantClosed();
+
     /// <summary>
     /// The response timeout of the chat path (send, history, typing, read), shorter than the cluster's
     /// <c>ChatCluster:Silo:ResponseTimeout</c>: these calls answer in milliseconds, and one stuck on a silo that just

@@ -3,7 +3,7 @@ namespace ChatCluster.Privacy;
 /// <summary>
 /// The append-only audit log of one tenant and one UTC day (R7), keyed by <see cref="DayKeys.For(string, DateTimeOffset)"/>.
 /// Entries name subjects only by pseudonymous id (<c>visitor:v_…</c>, <c>conversation:c_…</c>), never by
-/// personal data.
+/// personal data. The entries are stored one row each, append-only, with no per-day cap (docs/privacy.md section 7).
 /// </summary>
 public interface IAuditLogGrain : IGrainWithStringKey
 {
@@ -12,7 +12,7 @@ public interface IAuditLogGrain : IGrainWithStringKey
 
     Task<IReadOnlyList<AuditEntry>> List();
 
-    /// <summary>Deletes the day's log; only account closure (R3) calls it, when the whole tenant goes.</summary>
+    /// <summary>Kept for callers of the per-day log; account closure (R3) deletes the tenant's whole log in one step.</summary>
     Task Purge();
 }
 

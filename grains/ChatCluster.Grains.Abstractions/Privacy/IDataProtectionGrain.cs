@@ -31,6 +31,12 @@ public interface IDataProtectionGrain : IGrainWithStringKey
     /// do not shift the pages (new ones index themselves). Idempotent. <c>not_found</c> for an unknown tenant.
     /// </summary>
     Task<EmailIndexRebuild> RebuildEmailIndex(string? after);
+
+    /// <summary>The erasures begun and not yet finished (resumed by a reminder after a crash or a failed step, R5).</summary>
+    Task<IReadOnlyList<string>> PendingErasures();
+
+    /// <summary>Deletes this grain's own record and reminder; only account closure (R3) calls it.</summary>
+    Task Purge();
 }
 
 /// <param name="Visitors">Visitors in this page.</param>

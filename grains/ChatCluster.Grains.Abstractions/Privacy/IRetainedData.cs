@@ -26,3 +26,13 @@ public interface IRetainedData : IGrainWithStringKey
     /// </summary>
     Task<bool> Erase(string actor);
 }
+
+/// <summary>A conversation kept for its visitor (R4): a hold on the person holds every conversation of theirs.</summary>
+public interface IHeldWithVisitor
+{
+    /// <summary>
+    /// The visitor's hold was placed (true) or lifted (false). While it applies nothing of the conversation is deleted;
+    /// once lifted the normal rules apply at once (overdue data is deleted now).
+    /// </summary>
+    Task<RetentionStatus> SetVisitorHold(bool held, RetentionRules rules);
+}

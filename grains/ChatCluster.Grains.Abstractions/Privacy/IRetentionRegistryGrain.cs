@@ -19,6 +19,12 @@ public interface IRetentionRegistryGrain : IGrainWithStringKey
     [OneWay]
     Task ApplyRules(RetentionRules rules);
 
+    /// <summary>
+    /// The holder's personal data is gone but a tombstone of it remains (an erased visitor's id, an expired
+    /// conversation's redacted email): listed under its tombstone kind so account closure (R3) deletes it too.
+    /// </summary>
+    Task Tombstone(RetainedSubject holder);
+
     Task<int> Count();
 
     /// <summary>Every registered holder, for account closure (R3).</summary>
@@ -39,6 +45,12 @@ public enum RetainedKind
     /// own, listed so account closure (R3) can reach records no visitor points to any more.
     /// </summary>
     SelfServiceRecord = 2,
+
+    /// <summary>An erased visitor's tombstone (the fact that the id was erased, and when).</summary>
+    VisitorTombstone = 3,
+
+    /// <summary>An expired conversation's tombstone: the redacted email some tenants keep (R2).</summary>
+    ConversationTombstone = 4,
 }
 
 /// <summary>A holder of personal data, by kind and local id (the tenant is the registry's key).</summary>

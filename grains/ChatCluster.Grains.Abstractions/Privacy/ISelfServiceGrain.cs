@@ -24,8 +24,11 @@ public interface ISelfServiceGrain : IGrainWithStringKey
     /// <summary>The visitors the token's holder may act for; <c>invalid_token</c> for a wrong or expired token.</summary>
     Task<IReadOnlyList<string>> Authorize(string tokenSecret);
 
-    /// <summary>Deletes the record, its reminder and any mailed code at once; only account closure (R3) calls it.</summary>
-    Task Purge();
+    /// <summary>
+    /// Deletes the record, its reminder and any mailed code at once, unless it still lists one of <paramref name="heldVisitors"/>
+    /// (a legal hold keeps the visitor, and the way to them by email, R4); only account closure (R3) calls it.
+    /// </summary>
+    Task Purge(IReadOnlyList<string> heldVisitors);
 }
 
 [GenerateSerializer, Immutable]

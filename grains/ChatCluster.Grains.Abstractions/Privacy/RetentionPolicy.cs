@@ -36,6 +36,7 @@ public sealed record RetentionRules(RetentionPolicy Policy, LegalHold? TenantHol
 /// <param name="Deadline">When the data is deleted unless there is new activity; null when nothing is held.</param>
 /// <param name="Hold">The hold on this subject itself; a tenant-wide hold is reported by the tenant.</param>
 /// <param name="ErasedAt">Set when the subject was erased on request (R5); repeated erasure is then a no-op.</param>
+/// <param name="UnderVisitorHold">A conversation kept because its visitor is under a hold (R4).</param>
 [GenerateSerializer, Immutable]
 public sealed record RetentionStatus(
     bool HoldsPersonalData,
@@ -43,9 +44,10 @@ public sealed record RetentionStatus(
     DateTimeOffset? Deadline,
     LegalHold? Hold,
     bool UnderTenantHold = false,
-    DateTimeOffset? ErasedAt = null)
+    DateTimeOffset? ErasedAt = null,
+    bool UnderVisitorHold = false)
 {
     public static RetentionStatus Nothing(DateTimeOffset? erasedAt = null) => new(false, null, null, null, ErasedAt: erasedAt);
 
-    public bool IsHeld => Hold is not null || UnderTenantHold;
+    public bool IsHeld => Hold is not null || UnderTenantHold || UnderVisitorHold;
 }

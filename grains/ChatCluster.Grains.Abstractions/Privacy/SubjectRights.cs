@@ -33,6 +33,9 @@ public interface IConversationContactRights
 {
     Task<ConversationContact?> GetContact();
 
+    /// <summary>The rest of what the conversation's state holds about its participants, for the export (R5); null when nothing is held.</summary>
+    Task<ConversationRecord?> GetRecord();
+
     Task Rectify(ConversationContact contact);
 
     /// <summary>
@@ -57,4 +60,22 @@ public sealed record ConversationExport(
     ConversationSummary Summary,
     ConversationContact? Contact,
     RetentionStatus Retention,
-    IReadOnlyList<ChatMessage> Messages);
+    IReadOnlyList<ChatMessage> Messages)
+{
+    /// <summary>Read marks, rating, times: every other field of the conversation's state (R5).</summary>
+    [Id(4)] public ConversationRecord? Record { get; init; }
+}
+
+/// <summary>What a conversation's state holds beyond its summary, contact and messages (R5 access and portability).</summary>
+/// <param name="ReadMarks">Up to which message each participant has read.</param>
+/// <param name="Rating">The visitor's score and comment, if they rated the chat.</param>
+/// <param name="ProcessingRestricted">The conversation's copy of the visitor's restriction or objection.</param>
+/// <param name="TranscriptOwed">A transcript mail failed and is being tried again (W5).</param>
+[GenerateSerializer, Immutable]
+public sealed record ConversationRecord(
+    IReadOnlyList<ReadMark> ReadMarks,
+    ConversationRating? Rating,
+    DateTimeOffset? ClosedAt,
+    DateTimeOffset? FirstResponseAt,
+    bool ProcessingRestricted,
+    bool TranscriptOwed);

@@ -52,8 +52,19 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Closes the account (R3): disabled at once, purged after the grace period unless reopened or held.</summary>
     Task<TenantClosure> Close(string actor);
 
-    /// <summary>Cancels a closure before its deadline.</summary>
+    /// <summary>Cancels a closure before its deadline; <c>conflict</c> once the purge has begun.</summary>
     Task<TenantInfo> Reopen(string actor);
+
+    /// <summary>
+    /// A hold was lifted: a closed account past its purge date purges now what is no longer held (R3, R4), instead of
+    /// at the next <c>closure-check</c>. Does nothing for an open account or one still within its grace period.
+    /// </summary>
+    [OneWay]
+    Task ResumePurge();
+
+    /// <summary>The record a purged account leaves (R7): dates and counts, no personal data; null until the purge has finished.</summary>
+    [AlwaysInterleave]
+    Task<ClosureRecord?> GetClosureRecord();
 
     /// <summary>The pending closure, or null for an open (or unknown) tenant.</summary>
     [AlwaysInterleave]
@@ -75,9 +86,15 @@ public enum TenantStanding
     Closed = 2,
 }
 
-/// <param name="Held">A tenant-wide legal hold exists: the purge waits until it is lifted.</param>
+/// <param name="Held">A legal hold delays (part of) the purge: a tenant-wide hold, or held subjects kept by a purge that ran.</param>
+/// <param name="HeldSubjects">
+/// What a purge that ran kept because it is held, by pseudonymous id (<c>visitor:v_…</c>, <c>conversation:c_…</c>);
+/// empty before the purge date. Lifting their holds finishes the purge at once.
+/// </param>
+/// <param name="PurgeStartedAt">When the purge began; everything not held is deleted from then on.</param>
 [GenerateSerializer, Immutable]
-public sealed record TenantClosure(DateTimeOffset ClosedAt, DateTimeOffset PurgeAt, bool Held);
+public sealed record TenantClosure(DateTimeOffset ClosedAt, DateTimeOffset PurgeAt, bool Held,
+    IReadOnlyList<string>? HeldSubjects = null, DateTimeOffset? PurgeStartedAt = null);
 
 /// <summary>Maps a public site key to its tenant, so a widget hello needs only the key.</summary>
 public interface ISiteKeyGrain : IGrainWithStringKey

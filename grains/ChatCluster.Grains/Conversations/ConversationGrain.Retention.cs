@@ -46,12 +46,23 @@ public sealed partial class ConversationGrain
         return RetentionNow();
     }
 
+    public async Task<RetentionStatus> SetVisitorHold(bool held, RetentionRules rules)
+    {
+        if (!state.State.Started) return RetentionNow();
+        var changed = state.State.Retention.Adopt(rules) | state.State.Retention.UnderVisitorHold != held;
+        state.State.Retention.UnderVisitorHold = held;
+        if (changed) await state.WriteStateAsync();
+        if (!await EnforceRetention()) await retention.Schedule(this, Deadline);
+        return RetentionNow();
+    }
+
     public async Task<bool> Erase(string actor)
     {
         if (!state.State.Started)
         {
             // An expired conversation may keep a redacted email (R2); erasure takes that too.
             if (state.RecordExists) await state.ClearStateAsync();
+            _ = GrainFactory.GetGrain<IRetentionRegistryGrain>(tenantId).Remove(new RetainedSubject(RetainedKind.ConversationTombstone, conversationId));
             return false;
         }
         if (state.State.Retention.IsHeld)
@@ -129,14 +140,17 @@ public sealed partial class ConversationGrain
         }
         await RetentionClock.Cancel(this);
         await CancelTranscriptRetry(); // the owed transcript went with the state: nothing is left to send
-        _ = GrainFactory.GetGrain<IRetentionRegistryGrain>(tenantId).Remove(RetainedAs);
+        var registry = GrainFactory.GetGrain<IRetentionRegistryGrain>(tenantId);
+        // The redacted email is a tombstone keyed by the tenant: listed, so account closure deletes it too (R3).
+        _ = redactedEmail is null ? registry.Remove(RetainedAs) : registry.Tombstone(RetainedAs);
         // A closed summary without the name takes the conversation off the agents' inbox.
         if (wasLive) _ = GrainFactory.GetGrain<ITenantInboxGrain>(tenantId).Update(leaving);
         if (wasLive) TrackAssignment(leaving);
     }
 
     private RetentionStatus RetentionNow() => state.State.Started
-        ? new RetentionStatus(true, state.State.LastActivityAt, Deadline, state.State.Retention.Hold, state.State.Retention.UnderTenantHold)
+        ? new RetentionStatus(true, state.State.LastActivityAt, Deadline, state.State.Retention.Hold, state.State.Retention.UnderTenantHold,
+            UnderVisitorHold: state.State.Retention.UnderVisitorHold)
         : RetentionStatus.Nothing();
 
     private async Task CountMessage(ChatMessage message)

@@ -1,4 +1,5 @@
 using ChatCluster.Conversations;
+using ChatCluster.Privacy;
 
 namespace ChatCluster.Grains.Conversations;
 
@@ -11,6 +12,11 @@ public sealed partial class ConversationGrain
 {
     public Task<ConversationContact?> GetContact() =>
         Task.FromResult(state.State.Started ? new ConversationContact(state.State.VisitorName, state.State.VisitorEmail) : null);
+
+    public Task<ConversationRecord?> GetRecord() => Task.FromResult(state.State.Started
+        ? new ConversationRecord([.. state.State.ReadMarks.Values], state.State.Rating, state.State.ClosedAt, state.State.FirstResponseAt,
+            state.State.ProcessingRestricted, state.State.OwedTranscript is not null)
+        : null);
 
     public async Task Rectify(ConversationContact contact)
     {

@@ -44,6 +44,7 @@ public sealed partial class ConversationGrain(
             return Summary();
         }
 
+        await EnsureTenantOpen();
         var now = time.GetUtcNow();
         var analytics = await GrainFactory.GetGrain<IVisitorGrain>(GrainKeys.Scoped(tenantId, visitor.Id)).GetAnalyticsProfile();
         state.State = new ConversationState
@@ -85,6 +86,7 @@ public sealed partial class ConversationGrain(
     public async Task<SendResult> Send(Participant sender, string clientMessageId, string text)
     {
         EnsureParticipant(sender);
+        await EnsureTenantOpen();
         if (string.IsNullOrEmpty(clientMessageId) || clientMessageId.Length > MessageLimits.MaxClientMessageIdLength)
             throw ChatRuleException.Invalid($"A client message id is 1 to {MessageLimits.MaxClientMessageIdLength} characters.");
         if (byClientId.TryGetValue(clientMessageId, out var earlier))

@@ -1,35 +1,31 @@
 using ChatCluster.Privacy;
+using Orleans.Concurrency;
 
 namespace ChatCluster.Grains.Privacy;
 
 /// <summary>
-/// One tenant-day of audit entries. Appends only: there is no method that edits or deletes an entry.
-/// A day per grain keeps each state small; a busy tenant's expiries spread over its days.
+/// One tenant-day of the audit log, as callers address it; the entries live in the <see cref="IAuditStore"/>, one
+/// row per entry, so an append costs the same on the millionth entry of a day as on the first and no day has a cap.
+/// Appends only: there is no method that edits or deletes an entry. Stateless, so it runs wherever it is called.
 /// </summary>
-public sealed class AuditLogGrain(
-    [PersistentState("audit", StorageNames.Chat)] IPersistentState<AuditLogState> state) : Grain, IAuditLogGrain
+[StatelessWorker]
+public sealed class AuditLogGrain(IAuditStore store) : Grain, IAuditLogGrain
 {
-    public const int MaxEntriesPerDay = 100_000;
-
-    public async Task Append(AuditEntry entry)
+    private (string TenantId, DateOnly Day) Key
     {
-        if (state.State.Entries.Count >= MaxEntriesPerDay)
-            throw ChatRuleException.Invalid($"The audit log holds at most {MaxEntriesPerDay} entries per tenant and day.");
-        state.State.Entries.Add(entry);
-        await state.WriteStateAsync();
+        get
+        {
+            var key = this.GetPrimaryKeyString();
+            var slash = key.LastIndexOf('/');
+            return DayKeys.TryParseDay(key[(slash + 1)..], out var day) && slash > 0
+                ? (key[..slash], day)
+                : throw ChatRuleException.Invalid($"'{key}' is not a tenant-day key.");
+        }
     }
 
-    public async Task Purge()
-    {
-        await state.ClearStateAsync();
-        DeactivateOnIdle();
-    }
+    public Task Append(AuditEntry entry) => store.Append(Key.TenantId, entry);
 
-    public Task<IReadOnlyList<AuditEntry>> List() => Task.FromResult<IReadOnlyList<AuditEntry>>([.. state.State.Entries]);
-}
+    public Task Purge() => Task.CompletedTask; // account closure deletes the tenant's whole log at once (IAuditStore.PurgeTenant)
 
-[GenerateSerializer]
-public sealed class AuditLogState
-{
-    [Id(0)] public List<AuditEntry> Entries { get; set; } = [];
+    public Task<IReadOnlyList<AuditEntry>> List() => store.List(Key.TenantId, Key.Day);
 }

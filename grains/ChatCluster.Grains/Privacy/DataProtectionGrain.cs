@@ -7,20 +7,37 @@ using ChatCluster.Visitors;
 namespace ChatCluster.Grains.Privacy;
 
 /// <summary>
-/// Carries out a tenant's erasures and holds. It keeps no state of its own: the subjects delete their own data,
-/// the audit log records what happened. One activation per tenant serialises erasures of that tenant.
+/// Carries out a tenant's erasures and holds. The subjects delete their own data, the audit log records what
+/// happened. One activation per tenant serialises erasures of that tenant. An erasure is recorded here before its
+/// first deletion and forgotten after its last, and an <c>erasure-resume</c> reminder finishes any that a crash or a
+/// failed step left behind: an erasure either completes or resumes, it never stays half-done (R5).
 /// </summary>
-public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtectionGrain
+public sealed class DataProtectionGrain(
+    [PersistentState("data-protection", StorageNames.Chat)] IPersistentState<DataProtectionState> state,
+    TimeProvider time,
+    RetentionClock clock) : Grain, IDataProtectionGrain, IRemindable
 {
+    public const string ResumeReminder = "erasure-resume";
+
+    private static readonly TimeSpan ResumeEvery = TimeSpan.FromMinutes(1);
+
     private string TenantId => this.GetPrimaryKeyString();
 
     public async Task<ErasureReport> EraseVisitor(string visitorId, string actor)
     {
         var visitor = Visitor(visitorId);
         var status = await visitor.GetRetention();
-        if (status.ErasedAt is { } erasedAt) return new ErasureReport(visitorId, AlreadyErased: true, 0, erasedAt);
-        var profile = await visitor.GetProfile()
-                      ?? throw ChatRuleException.NotFound($"Visitor '{visitorId}'"); // never existed here, or retention already deleted it
+        if (status.ErasedAt is { } erasedAt)
+        {
+            await Finished(visitorId);
+            return new ErasureReport(visitorId, AlreadyErased: true, 0, erasedAt);
+        }
+        var profile = await visitor.GetProfile();
+        if (profile is null)
+        {
+            await Finished(visitorId);
+            throw ChatRuleException.NotFound($"Visitor '{visitorId}'"); // never existed here, or retention already deleted it
+        }
 
         // Check every hold before deleting anything, so a refused erasure leaves nothing half-deleted.
         var rules = await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetRetentionRules();
@@ -32,11 +49,13 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
             : null;
         if (held is not null)
         {
+            await Finished(visitorId);
             await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.ErasureRefused,
                 AuditEntry.VisitorSubject(visitorId), "legal hold"));
             throw ChatRuleException.Conflict($"Nothing was erased: {held} is under a legal hold. Lift the hold first (R4).");
         }
 
+        await Begun(visitorId, actor);
         var erased = 0;
         foreach (var conversation in conversations)
         {
@@ -51,7 +70,61 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
             VisitorId = visitorId,
             Erased = new Dictionary<string, int> { ["visitorProfile"] = 1, ["conversations"] = erased },
         });
+        // What remains (the fact that the id was erased) is listed, so account closure deletes it too (R3).
+        await GrainFactory.GetGrain<IRetentionRegistryGrain>(TenantId).Tombstone(new RetainedSubject(RetainedKind.Visitor, visitorId));
+        await Finished(visitorId);
         return new ErasureReport(visitorId, AlreadyErased: false, erased, time.GetUtcNow());
+    }
+
+    public Task<IReadOnlyList<string>> PendingErasures() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.Pending.Keys.Order(StringComparer.Ordinal)]);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ResumeReminder) return;
+        foreach (var (visitorId, actor) in state.State.Pending.ToList())
+        {
+            try
+            {
+                await EraseVisitor(visitorId, actor);
+            }
+            catch (ChatRuleException e) when (e.Code is ErrorCodes.NotFound or ErrorCodes.Conflict)
+            {
+                // Gone meanwhile, or a hold placed after the erasure began keeps the rest (recorded as refused).
+            }
+            catch (Exception)
+            {
+                // Still failing (storage down): the next tick tries again.
+            }
+        }
+        if (state.State.Pending.Count == 0) await CancelResume();
+    }
+
+    public async Task Purge()
+    {
+        await CancelResume();
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Recorded before the first deletion, with a reminder that resumes it if this call never finishes.</summary>
+    private async Task Begun(string visitorId, string actor)
+    {
+        if (state.State.Pending.TryAdd(visitorId, actor)) await state.WriteStateAsync();
+        var every = clock.Interval < ResumeEvery ? clock.Interval : ResumeEvery;
+        await this.RegisterOrUpdateReminder(ResumeReminder, every, every);
+    }
+
+    private async Task Finished(string visitorId)
+    {
+        if (!state.State.Pending.Remove(visitorId)) return;
+        await state.WriteStateAsync();
+        if (state.State.Pending.Count == 0) await CancelResume();
+    }
+
+    private async Task CancelResume()
+    {
+        if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
     }
 
     public async Task<SubjectExport> ExportVisitor(string visitorId, string actor)
@@ -72,7 +145,10 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
                 messages.AddRange(page.Messages);
             }
             while (page.HasMore);
-            conversations.Add(new ConversationExport(summary, await conversation.GetContact(), await conversation.GetRetention(), messages));
+            conversations.Add(new ConversationExport(summary, await conversation.GetContact(), await conversation.GetRetention(), messages)
+            {
+                Record = await conversation.GetRecord(),
+            });
         }
         var now = time.GetUtcNow();
         await GrainFactory.Record(TenantId, new AuditEntry(now, actor, AuditAction.SubjectExported, AuditEntry.VisitorSubject(visitorId),
@@ -123,6 +199,9 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
             report = new HoldReport(scope, subjectId, status.Hold, status.HoldsPersonalData);
         }
         await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.HoldLifted, AuditSubject(scope, subjectId)));
+        // A closed account past its purge date finishes the purge the moment its last hold goes (R3, R4); one-way,
+        // because the purge calls back into this grain.
+        _ = GrainFactory.GetGrain<ITenantGrain>(TenantId).ResumePurge();
         return report;
     }
 
@@ -162,4 +241,11 @@ public sealed class DataProtectionGrain(TimeProvider time) : Grain, IDataProtect
         HoldScope.Conversation => AuditEntry.ConversationSubject(subjectId!),
         _ => AuditEntry.TenantSubject,
     };
+}
+
+[GenerateSerializer]
+public sealed class DataProtectionState
+{
+    /// <summary>Erasures begun and not finished: visitor id → the actor who asked (pseudonymous, no personal data).</summary>
+    [Id(0)] public Dictionary<string, string> Pending { get; set; } = new(StringComparer.Ordinal);
 }

@@ -34,6 +34,13 @@ public sealed class EmailIndexKey
         return "e_" + Base32(digest.AsSpan(0, 25));
     }
 
+    /// <summary>
+    /// A keyed pseudonym of <paramref name="value"/> for <paramref name="purpose"/> (e.g. a purged tenant's closure record,
+    /// R7): stable for whoever holds the key, unrelated to the value for anyone else.
+    /// </summary>
+    public string Pseudonym(string purpose, string value) =>
+        Base32(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{purpose}\n{value}")).AsSpan(0, 20)).ToLowerInvariant();
+
     /// <summary>The key of the address's <see cref="ChatCluster.Privacy.ISelfServiceGrain"/>.</summary>
     public string Scoped(string tenantId, string email) => GrainKeys.Scoped(tenantId, LocalId(tenantId, email));
 

@@ -16,7 +16,10 @@ public sealed class RetentionState
     [Id(2)] public LegalHold? Hold { get; set; }
     [Id(3)] public bool UnderTenantHold { get; set; }
 
-    public bool IsHeld => Hold is not null || UnderTenantHold;
+    /// <summary>A conversation whose visitor is under a hold (R4): a hold on a person keeps everything held about them.</summary>
+    [Id(4)] public bool UnderVisitorHold { get; set; }
+
+    public bool IsHeld => Hold is not null || UnderTenantHold || UnderVisitorHold;
 
     public DateTimeOffset DeadlineAfter(DateTimeOffset lastActivity) => new RetentionPolicy(Period).DeadlineAfter(lastActivity);
 

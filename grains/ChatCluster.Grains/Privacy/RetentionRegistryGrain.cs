@@ -27,6 +27,13 @@ public sealed class RetentionRegistryGrain(
         if (Set(subject.Kind).Remove(subject.LocalId)) await state.WriteStateAsync();
     }
 
+    public async Task Tombstone(RetainedSubject holder)
+    {
+        var kind = holder.Kind == RetainedKind.Visitor ? RetainedKind.VisitorTombstone : RetainedKind.ConversationTombstone;
+        var removed = Set(holder.Kind).Remove(holder.LocalId);
+        if (Set(kind).Add(holder.LocalId) | removed) await state.WriteStateAsync();
+    }
+
     public async Task ApplyRules(RetentionRules rules)
     {
         List<RetainedSubject> subjects =
@@ -61,6 +68,8 @@ public sealed class RetentionRegistryGrain(
         .. state.State.Conversations.Select(id => new RetainedSubject(RetainedKind.Conversation, id)),
         .. state.State.Visitors.Select(id => new RetainedSubject(RetainedKind.Visitor, id)),
         .. state.State.SelfServiceRecords.Select(id => new RetainedSubject(RetainedKind.SelfServiceRecord, id)),
+        .. state.State.VisitorTombstones.Select(id => new RetainedSubject(RetainedKind.VisitorTombstone, id)),
+        .. state.State.ConversationTombstones.Select(id => new RetainedSubject(RetainedKind.ConversationTombstone, id)),
     ]);
 
     public Task Clear() => state.ClearStateAsync();
@@ -75,6 +84,8 @@ public sealed class RetentionRegistryGrain(
     {
         RetainedKind.Conversation => state.State.Conversations,
         RetainedKind.Visitor => state.State.Visitors,
+        RetainedKind.VisitorTombstone => state.State.VisitorTombstones,
+        RetainedKind.ConversationTombstone => state.State.ConversationTombstones,
         _ => state.State.SelfServiceRecords,
     };
 }
@@ -87,4 +98,8 @@ public sealed class RetentionRegistryState
 
     /// <summary>Local ids (<c>e_…</c>) of the tenant's stored self-service records; retention rules do not apply to them.</summary>
     [Id(2)] public HashSet<string> SelfServiceRecords { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tombstones, so account closure (R3) leaves no row keyed by the tenant: erased visitors, redacted emails of expired conversations.</summary>
+    [Id(3)] public HashSet<string> VisitorTombstones { get; set; } = new(StringComparer.Ordinal);
+    [Id(4)] public HashSet<string> ConversationTombstones { get; set; } = new(StringComparer.Ordinal);
 }

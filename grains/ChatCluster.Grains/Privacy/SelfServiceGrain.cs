@@ -101,7 +101,8 @@ public sealed class SelfServiceGrain(
         else await state.WriteStateAsync();
     }
 
-    public Task Purge() => Forget();
+    public Task Purge(IReadOnlyList<string> heldVisitors) =>
+        state.State.VisitorIds.Any(heldVisitors.Contains) ? Task.CompletedTask : Forget();
 
     /// <summary>Deletes the row, the rate-window reminder and any mailed code, and takes the record off the tenant's list.</summary>
     private async Task Forget()

@@ -126,6 +126,14 @@ public sealed class TenantState
     /// <summary>Account closure (R3): when the tenant was closed and when its data is purged. Ids from 30 on.</summary>
     [Id(30)] public DateTimeOffset? ClosedAt { get; set; }
     [Id(31)] public DateTimeOffset? PurgeAt { get; set; }
+
+    /// <summary>When the purge began (recorded before its first deletion, so a crash resumes it).</summary>
+    [Id(32)] public DateTimeOffset? PurgeStartedAt { get; set; }
+
+    /// <summary>What the purge kept because it is held (R4), by pseudonymous id; the purge finishes when they are lifted.</summary>
+    [Id(33)] public List<string> HeldSubjects { get; set; } = [];
+
+    [Id(34)] public PurgeCounts Purged { get; set; } = new();
 }
 
 [GenerateSerializer]

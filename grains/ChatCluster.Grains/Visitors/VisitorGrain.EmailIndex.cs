@@ -12,6 +12,7 @@ public sealed partial class VisitorGrain
     {
         if (state.State.Registered || !state.RecordExists) return;
         await state.ClearStateAsync();
+        _ = GrainFactory.GetGrain<IRetentionRegistryGrain>(TenantId).Remove(new RetainedSubject(RetainedKind.VisitorTombstone, VisitorId));
     }
 
     public async Task<bool> IndexEmail()

@@ -34,6 +34,7 @@ public sealed partial class VisitorGrain
         EnsureRegistered();
         state.State.Retention.Hold = hold;
         await state.WriteStateAsync();
+        await HoldConversations(true);
         return await GetRetention();
     }
 
@@ -43,8 +44,18 @@ public sealed partial class VisitorGrain
         state.State.Retention.Hold = null;
         state.State.Retention.Adopt(rules);
         await state.WriteStateAsync();
+        // The conversations first: overdue ones go now, so the visitor's own check below sees them gone.
+        await HoldConversations(false, rules);
         if (await EnforceRetention() is { } deadline) await retention.Schedule(this, deadline);
         return await GetRetention();
+    }
+
+    /// <summary>A hold on the person keeps every conversation of theirs (R4); each conversation keeps a copy of the flag.</summary>
+    private async Task HoldConversations(bool held, RetentionRules? rules = null)
+    {
+        rules ??= await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetRetentionRules();
+        foreach (var id in state.State.ConversationIds)
+            await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, id)).SetVisitorHold(held, rules);
     }
 
     public async Task<bool> Erase(string actor)
@@ -52,10 +63,10 @@ public sealed partial class VisitorGrain
         if (!state.State.Registered) return false;
         if (state.State.Retention.IsHeld) throw ChatRuleException.Conflict($"Visitor '{VisitorId}' is under a legal hold; nothing was erased.");
         var now = time.GetUtcNow();
-        var email = state.State.Email;
+        // Unindexed first: a crash in between leaves a registered visitor that the resumed erasure finds again.
+        await Reindex(state.State.Email, null);
         state.State = new VisitorState { ErasedAt = now };
         await state.WriteStateAsync();
-        await Reindex(email, null);
         await Forget();
         await GrainFactory.Record(TenantId, new AuditEntry(now, actor, AuditAction.VisitorErased, AuditEntry.VisitorSubject(VisitorId)));
         return true;

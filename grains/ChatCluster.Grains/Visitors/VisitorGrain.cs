@@ -89,6 +89,11 @@ public sealed partial class VisitorGrain(
         // Restricted between the conversation's start and now: the conversation asked before the flag was set.
         if (state.State.ProcessingRestricted || state.State.ProcessingObjected)
             await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, conversationId)).SetProcessingRestricted(true);
+        if (state.State.Retention.Hold is not null)
+        {
+            await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Scoped(TenantId, conversationId))
+                .SetVisitorHold(true, await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetRetentionRules());
+        }
     }
 
     private void EnsureRegistered()

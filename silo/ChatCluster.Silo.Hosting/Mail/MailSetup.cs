@@ -1,8 +1,11 @@
 using ChatCluster.Grains.Mail;
+using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -14,7 +17,11 @@ namespace ChatCluster.Silo.Hosting.Mail;
 /// </summary>
 public static class MailSetup
 {
-    public static ISiloBuilder AddChatMail(this ISiloBuilder silo, IConfiguration configuration)
+    /// <param name="outboxDatabase">
+    /// Cluster mode's database: without SMTP, mail is kept there, sealed, where every silo reaches it (R1, R6, S1);
+    /// null for the embedded default's outbox folder.
+    /// </param>
+    public static ISiloBuilder AddChatMail(this ISiloBuilder silo, IConfiguration configuration, string? outboxDatabase = null)
     {
         var options = ValidatedSection.Read<MailOptions>(configuration, MailOptions.Section, o => o.Problems());
 
@@ -33,9 +40,20 @@ public static class MailSetup
             silo.Services.AddSingleton<SmtpMailSender>();
             silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<SmtpMailSender>(), sp.GetRequiredService<MailMetrics>()));
         }
+        else if (outboxDatabase is not null)
+        {
+            // Mail is rare and each send is one INSERT: a small pool of its own, well inside the connection budget.
+            var outboxPool = new NpgsqlConnectionStringBuilder(outboxDatabase) { MaxPoolSize = 4 }.ConnectionString;
+            silo.Services.AddSingleton(sp => new PostgresOutbox(NpgsqlDataSource.Create(outboxPool), sp.GetRequiredService<PersonalDataCipher>(),
+                options, sp.GetRequiredService<TimeProvider>()));
+            silo.Services.AddSingleton<IOutboxSweep>(sp => sp.GetRequiredService<PostgresOutbox>());
+            silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<PostgresOutbox>(), sp.GetRequiredService<MailMetrics>()));
+            silo.Services.AddHostedService<OutboxSweeper>();
+        }
         else
         {
             silo.Services.AddSingleton<OutboxMailSender>();
+            silo.Services.AddSingleton<IOutboxSweep>(sp => sp.GetRequiredService<OutboxMailSender>());
             silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<OutboxMailSender>(), sp.GetRequiredService<MailMetrics>()));
             silo.Services.AddHostedService<OutboxSweeper>();
         }
@@ -45,8 +63,8 @@ public static class MailSetup
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
 
-/// <summary>R6: every <see cref="MailOptions.SweepInterval"/>, deletes outbox files older than <see cref="MailOptions.KeepFor"/>.</summary>
-public sealed class OutboxSweeper(OutboxMailSender outbox, MailOptions options, TimeProvider time) : BackgroundService
+/// <summary>R6: every <see cref="MailOptions.SweepInterval"/>, deletes outbox mail older than <see cref="MailOptions.KeepFor"/>.</summary>
+public sealed class OutboxSweeper(IOutboxSweep outbox, MailOptions options, TimeProvider time, ILogger<OutboxSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,11 +73,16 @@ public sealed class OutboxSweeper(OutboxMailSender outbox, MailOptions options, 
         {
             try
             {
-                outbox.Sweep();
+                await outbox.Sweep();
             }
             catch (IOException)
             {
                 // A file in use or a folder removed by a concurrent purge; the next sweep tries again.
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // The database is unavailable (or not migrated yet): the next sweep tries again.
+                logger.LogWarning("The outbox sweep failed ({ErrorType}); it runs again in {Interval}", ex.GetType().Name, options.SweepInterval);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

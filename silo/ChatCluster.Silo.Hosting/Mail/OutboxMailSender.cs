@@ -6,9 +6,10 @@ namespace ChatCluster.Silo.Hosting.Mail;
 /// <summary>
 /// The embedded default's mail: each mail is an <c>.eml</c> file at <c>{outbox}/{tenant}/{subject}/{time}-{n}.eml</c>,
 /// readable with any mail program. The folder layout is what lets erasure, retention and closure delete a person's
-/// mail by pseudonymous id alone. The outbox is local to the process: a cluster of several silos sends over SMTP.
+/// mail by pseudonymous id alone. Only the embedded default (one process, nothing installed) uses it; cluster mode keeps
+/// its outbox in the database, sealed (<see cref="PostgresOutbox"/>).
 /// </summary>
-public sealed class OutboxMailSender(MailOptions options, TimeProvider time) : IMailSender
+public sealed class OutboxMailSender(MailOptions options, TimeProvider time) : IMailSender, IOutboxSweep
 {
     public string Root { get; } = Path.GetFullPath(options.OutboxPath);
 
@@ -34,6 +35,8 @@ public sealed class OutboxMailSender(MailOptions options, TimeProvider time) : I
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         return Task.CompletedTask;
     }
+
+    Task<int> IOutboxSweep.Sweep() => Task.FromResult(Sweep());
 
     /// <summary>Deletes every file older than <see cref="MailOptions.KeepFor"/> (R6) and the folders left empty; returns how many files went.</summary>
     public int Sweep()

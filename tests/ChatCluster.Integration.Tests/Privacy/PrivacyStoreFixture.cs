@@ -66,6 +66,10 @@ public class PrivacyStoreFixture : IAsyncLifetime
     public PersonalDataCipher Cipher() =>
         new ConfigurationBuilder().AddInMemoryCollection(siloSettings).Build().ReadPersonalDataCipher(required: true);
 
+    /// <summary>The mail kept in the database outbox under the tenant and subject, opened with the key ring.</summary>
+    public Task<List<string>> OutboxMail(string tenantId, string subjectId) =>
+        StoreSearch.OutboxMail(ConnectionString, Cipher(), tenantId, subjectId);
+
     private async Task StopSilo()
     {
         if (silo is null) return;

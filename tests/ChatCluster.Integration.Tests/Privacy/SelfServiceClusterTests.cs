@@ -27,9 +27,9 @@ public sealed partial class SelfServiceClusterTests(PrivacyStoreFixture stores) 
         {
             ["ChatCluster:Privacy:EmailIndexKey"] = stores.EmailIndexKey,
         }).Build().ReadEmailIndexKey(required: true);
-        var folder = Path.Combine(stores.OutboxPath, tenantId, configuredKey.LocalId(tenantId, person.Email));
-        await Wait.Until(() => Task.FromResult(Directory.Exists(folder)), "the code mail filed under the configured key's hash");
-        var code = CodePattern().Match(await File.ReadAllTextAsync(Directory.EnumerateFiles(folder, "*.eml").Single())).Groups[1].Value;
+        var subject = configuredKey.LocalId(tenantId, person.Email);
+        await Wait.Until(async () => (await stores.OutboxMail(tenantId, subject)).Count > 0, "the code mail filed under the configured key's hash");
+        var code = CodePattern().Match(Assert.Single(await stores.OutboxMail(tenantId, subject))).Groups[1].Value;
 
         await stores.RestartSilo();
         HttpResponseMessage confirm = null!;

@@ -1,6 +1,7 @@
 using System.Text;
 using ChatCluster.Silo.Hosting.Database;
 using ChatCluster.Silo.Hosting.Encryption;
+using ChatCluster.Silo.Hosting.Mail;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -43,14 +44,37 @@ public static class StoreSearch
                     var value = reader.GetValue(i);
                     foreach (var needle in needles.Where(n => Contains(value, n))) hits.Add($"{where} holds '{needle}'");
                     if (cipher is null || value is not byte[] bytes || !PersonalDataCipher.IsSealed(bytes)) continue;
-                    var opened = cipher.Open(bytes, table == "conversation_messages"
-                        ? PostgresConversationLog.Context($"{reader["tenant_id"]}/{reader["conversation_id"]}", (long)reader["seq"], reader.GetName(i))
-                        : EncryptingGrainStorageSerializer.Context);
+                    var opened = cipher.Open(bytes, table switch
+                    {
+                        "conversation_messages" => PostgresConversationLog.Context($"{reader["tenant_id"]}/{reader["conversation_id"]}", (long)reader["seq"], reader.GetName(i)),
+                        "mail_outbox" => PostgresOutbox.Context((string)reader["tenant_id"], (string)reader["subject_id"], (Guid)reader["mail_id"]),
+                        _ => EncryptingGrainStorageSerializer.Context,
+                    });
                     foreach (var needle in needles.Where(n => Contains(opened, n))) hits.Add($"{where} (decrypted) holds '{needle}'");
                 }
             }
         }
         return hits;
+    }
+
+    /// <summary>The mail kept in the database outbox under the tenant and subject (R6, S1), opened with the key ring, oldest first.</summary>
+    public static async Task<List<string>> OutboxMail(string connectionString, PersonalDataCipher cipher, string tenantId, string subjectId)
+    {
+        var mails = new List<string>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var select = new NpgsqlCommand(
+            "SELECT mail_id, message FROM mail_outbox WHERE tenant_id = @t AND subject_id = @s ORDER BY created_at", connection);
+        select.Parameters.AddWithValue("t", tenantId);
+        select.Parameters.AddWithValue("s", subjectId);
+        await using var reader = await select.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var message = (byte[])reader["message"];
+            Assert.True(PersonalDataCipher.IsSealed(message), "A mail is stored in the clear.");
+            mails.Add(Encoding.UTF8.GetString(cipher.Open(message, PostgresOutbox.Context(tenantId, subjectId, reader.GetGuid(0)))));
+        }
+        return mails;
     }
 
     public static async Task<List<string>> InRedis(string connectionString, IReadOnlyCollection<string> needles)

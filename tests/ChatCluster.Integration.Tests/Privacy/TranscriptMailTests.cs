@@ -14,16 +14,16 @@ public sealed class TranscriptMailTests(PrivacyStoreFixture stores) : IClassFixt
         await socket.Send(new { type = "close", id = "c1", conversationId });
         await socket.DisposeAsync();
 
-        var folder = Path.Combine(stores.OutboxPath, tenantId, conversationId);
-        await Wait.Until(() => Task.FromResult(Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.eml").Any()), "the transcript in the outbox");
-        var mail = await File.ReadAllTextAsync(Directory.EnumerateFiles(folder, "*.eml").Single());
+        await Wait.Until(async () => (await stores.OutboxMail(tenantId, conversationId)).Count > 0, "the transcript in the outbox");
+        var mail = Assert.Single(await stores.OutboxMail(tenantId, conversationId));
         Assert.Contains($"To: {person.Name.Split(' ')[0]}", mail);
         Assert.Contains(person.Email, mail);
         Assert.Contains(person.Text, mail);
         Assert.Contains("Subject: Your chat transcript", mail);
+        Assert.False(Directory.Exists(stores.OutboxPath)); // S1: nothing written to disk in the clear
 
         await stores.Json(HttpMethod.Post, "/api/privacy/erasure", owner, new { visitorId });
-        Assert.False(Directory.Exists(folder));
+        Assert.Empty(await stores.OutboxMail(tenantId, conversationId));
         await StoreChecks.NothingLeft(stores, person, within: TimeSpan.FromSeconds(10));
     }
 
@@ -39,7 +39,7 @@ public sealed class TranscriptMailTests(PrivacyStoreFixture stores) : IClassFixt
         await Wait.For(socket, "conversation", f => (string?)f["conversation"]?["status"] == "closed");
 
         await Task.Delay(500);
-        Assert.False(Directory.Exists(Path.Combine(stores.OutboxPath, tenantId)));
+        Assert.Equal(0, await Sql.ScalarAsync<long>(stores.ConnectionString, "SELECT count(*) FROM mail_outbox WHERE tenant_id = @t", ("t", tenantId)));
     }
 }
 
@@ -55,10 +55,9 @@ public sealed class TranscriptExpiryTests(PrivacyStoreFixture stores) : IClassFi
         var (socket, _, conversationId) = await person.Chat(stores, siteKey);
         await socket.Send(new { type = "close", id = "c1", conversationId });
         await socket.DisposeAsync();
-        var folder = Path.Combine(stores.OutboxPath, tenantId, conversationId);
-        await Wait.Until(() => Task.FromResult(Directory.Exists(folder)), "the transcript in the outbox");
+        await Wait.Until(async () => (await stores.OutboxMail(tenantId, conversationId)).Count > 0, "the transcript in the outbox");
 
         await StoreChecks.NothingLeft(stores, person, within: TimeSpan.FromSeconds(45));
-        Assert.False(Directory.Exists(folder));
+        Assert.Empty(await stores.OutboxMail(tenantId, conversationId));
     }
 }

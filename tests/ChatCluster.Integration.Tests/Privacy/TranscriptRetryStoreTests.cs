@@ -22,10 +22,8 @@ public sealed class TranscriptRetryStoreTests(QuickTranscriptRetryStores stores)
     public async Task A_transcript_that_failed_before_a_silo_restart_is_mailed_once_by_the_restarted_silo()
     {
         var (tenantId, siteKey, owner) = await stores.NewTenant();
-        // A file where the tenant's outbox folder belongs: writing the transcript fails, as on a full or unmounted disk.
-        Directory.CreateDirectory(stores.OutboxPath);
-        var blocker = Path.Combine(stores.OutboxPath, tenantId);
-        await File.WriteAllTextAsync(blocker, "");
+        // The outbox table out of reach: keeping the transcript fails, as with a database that refuses the write.
+        await Sql.ExecuteAsync(stores.ConnectionString, "ALTER TABLE mail_outbox RENAME TO mail_outbox_away");
         var person = Person.Unique();
         var (socket, visitorId, conversationId) = await person.Chat(stores, siteKey);
         await socket.Send(new { type = "close", id = "c1", conversationId });
@@ -33,14 +31,14 @@ public sealed class TranscriptRetryStoreTests(QuickTranscriptRetryStores stores)
         await socket.DisposeAsync();
         Assert.Equal(1, await RetryReminders(conversationId));
 
-        await stores.RestartSilo(_ => File.Delete(blocker)); // the old silo is gone before the disk is writable again
+        await stores.RestartSilo(); // the old silo is gone before the outbox is writable again
+        await Sql.ExecuteAsync(stores.ConnectionString, "ALTER TABLE mail_outbox_away RENAME TO mail_outbox");
 
-        var folder = Path.Combine(stores.OutboxPath, tenantId, conversationId);
-        await Wait.Until(() => Task.FromResult(Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.eml").Any()),
+        await Wait.Until(async () => (await stores.OutboxMail(tenantId, conversationId)).Count > 0,
             "the retried transcript in the outbox", TimeSpan.FromSeconds(30));
         await Wait.Until(async () => await RetryReminders(conversationId) == 0, "the transcript-retry reminder to be unregistered", TimeSpan.FromSeconds(10));
         await Task.Delay(TimeSpan.FromSeconds(6)); // past one more retry period: a second copy would be there by now
-        var mail = await File.ReadAllTextAsync(Assert.Single(Directory.EnumerateFiles(folder, "*.eml")));
+        var mail = Assert.Single(await stores.OutboxMail(tenantId, conversationId));
         Assert.Contains(person.Text, mail);
         Assert.Contains(person.Email, mail);
 
