@@ -76,6 +76,7 @@ public static class GatewayApp
             .AddPolicy(AgentEndpoints.AdminPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).RequireRole("admin", "owner").RequireAssertion(c => !AgentTokens.IsEnrolOnly(c.User)).AddRequirements(openTenant))
             .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).AddRequirements(openTenant));
         builder.Services.AddSingleton<TenantStandings>();
+        builder.Services.AddHostedService<SessionRevocation>();
         builder.Services.AddSingleton<IAuthorizationHandler, OpenTenantHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
         builder.Services.AddSingleton<OperatorKeyFilter>();
@@ -101,6 +102,7 @@ public static class GatewayApp
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
+        app.MapTeamEndpoints();
         app.MapAssignmentEndpoints();
         app.MapMfaEndpoints();
         app.MapPrivacyEndpoints();

@@ -19,6 +19,9 @@ public sealed partial class ChatConnection
     private IDisposable? presenceWatch;
     private IAsyncDisposable? inboxLease;
 
+    /// <summary>The agent of this socket once their hello succeeded, for revoking the session (T2); null for a visitor.</summary>
+    public AgentPrincipal? Agent => session?.Agent;
+
     /// <summary>Who is on the other end, once the hello succeeded.</summary>
     private sealed record Session(string TenantId, Participant Me, AgentPrincipal? Agent)
     {
@@ -160,10 +163,13 @@ public sealed partial class ChatConnection
         var principal = await services.Tokens.Validate(hello.Token);
         if (principal is null)
             return Fail(hello, ErrorCodes.InvalidToken, "The bearer token is invalid or expired; log in again.");
-        var agent = await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetAgent(principal.AgentId);
+        var check = await services.Standings.Check(principal);
+        if (check is SessionCheck.Revoked or SessionCheck.SecondFactorRequired)
+            return Fail(hello, ErrorCodes.SessionRevoked, SessionMessages.Revoked(check));
+        var agent = check == SessionCheck.TenantGone ? null : await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetAgent(principal.AgentId);
         if (agent is null)
             return Fail(hello, ErrorCodes.InvalidToken, "This account no longer exists; log in again.");
-        if (await services.Standings.Get(principal.TenantId) == TenantStanding.Closed)
+        if (check == SessionCheck.TenantClosed)
         {
             // A token issued before the closure (R3) must not open the closed tenant's data.
             RequestClose(CloseCodes.Forbidden, "tenant closed", Error(hello, ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period."));

@@ -14,6 +14,9 @@ public sealed class ConnectionRegistry
 
     public void Remove(ChatConnection connection) => open.TryRemove(connection.Id, out _);
 
+    /// <summary>The sockets whose agent said hello, for revoking their sessions (see <c>SessionRevocation</c>).</summary>
+    public IEnumerable<ChatConnection> Agents() => open.Values.Where(c => c.Agent is not null);
+
     /// <summary>Every socket re-reads its conversations after the last message it was sent (see <c>ClusterChangeResync</c>).</summary>
     public void ResyncAll()
     {

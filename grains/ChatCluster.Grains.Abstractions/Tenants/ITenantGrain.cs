@@ -28,6 +28,32 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Looks an agent up by login email, for password verification in the gateway.</summary>
     Task<AgentCredentials?> FindCredentials(string email);
 
+    /// <summary>The password hash and session stamp of one agent, for re-authentication (T2); null for an unknown agent.</summary>
+    Task<AgentCredentials?> GetCredentials(string agentId);
+
+    /// <summary>
+    /// Changes a member's role (T2) and ends their sessions. Only an owner grants or takes away admin and owner;
+    /// the last owner keeps the role.
+    /// </summary>
+    Task<AgentInfo> ChangeRole(string actorId, string agentId, AgentRole role);
+
+    /// <summary>Removes a member (T2): their sessions end and their second factor is deleted. The last owner stays.</summary>
+    Task RemoveAgent(string actorId, string agentId);
+
+    /// <summary>Replaces a member's password (already hashed) and ends their sessions; returns the new session stamp.</summary>
+    Task<SessionStamp> SetPassword(string agentId, string passwordHash);
+
+    /// <summary>Ends every session of a member (their second factor changed); returns the new session stamp.</summary>
+    Task<SessionStamp> RenewSessionStamp(string agentId);
+
+    /// <summary>
+    /// What the gateway checks on every request and socket (T2, R3): the standing, the tenant's generation (new on
+    /// every creation, so a reused id refuses the old tenant's tokens), whether a second factor is required, and each
+    /// member's session stamp. Interleaves, like <see cref="GetStanding"/>.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<TenantAccess> GetAccess();
+
     /// <summary>
     /// The retention policy in force and any tenant-wide hold (R1, R4); the default policy for a tenant that
     /// never chose one. Interleaves, so data holders can ask while the tenant is busy.
@@ -110,4 +136,12 @@ public sealed record AgentInfo(string AgentId, string Email, string DisplayName,
 public sealed record TenantSecurity(bool RequireMfa);
 
 [GenerateSerializer, Immutable]
-public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash);
+public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash, SessionStamp Stamp);
+
+/// <summary>What an agent's token must carry to stay valid: the tenant's generation and the agent's security stamp (T2).</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionStamp(string TenantGeneration, string AgentStamp);
+
+/// <param name="AgentStamps">Each member's current security stamp by agent id; a removed member is absent.</param>
+[GenerateSerializer, Immutable]
+public sealed record TenantAccess(TenantStanding Standing, string Generation, bool RequireMfa, IReadOnlyDictionary<string, string> AgentStamps);

@@ -102,7 +102,10 @@ public sealed partial class TenantGrain : IRemindable
         foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.SelfServiceRecord))
             await GrainFactory.GetGrain<ISelfServiceGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Purge();
         foreach (var agentId in state.State.Agents.Keys)
+        {
             await GrainFactory.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();
+            await GrainFactory.GetGrain<IAgentSetupCodesGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();
+        }
         await registry.Clear();
         if (ServiceProvider.GetService<IMailSender>() is { } mail) await mail.PurgeTenant(TenantId);
 
