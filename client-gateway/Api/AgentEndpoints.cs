@@ -74,8 +74,19 @@ public static class AgentEndpoints
     }
 
     /// <summary>The same shapes as the socket's frames (docs/protocol.md), timestamps in epoch milliseconds.</summary>
-    private static async Task<IResult> Inbox(HttpContext http, IClusterClient grains) =>
-        Results.Json((await grains.GetGrain<ITenantInboxGrain>(Principal(http).TenantId).List()).Select(Dto.From), JsonFrameCodec.Options);
+    /// <remarks>
+    /// One page (issue 15): <c>limit</c> (1–200, default 100) conversations after the <c>before</c> cursor; the
+    /// headers say how many are live in all (<c>X-Inbox-Total</c>) and where the next page starts (<c>X-Inbox-Next</c>).
+    /// </remarks>
+    private static async Task<IResult> Inbox(HttpContext http, IClusterClient grains, int? limit, string? before)
+    {
+        if (limit is < 1 or > InboxLimits.MaxPage) return ProblemMapping.Problem(ErrorCodes.InvalidRequest, $"limit is between 1 and {InboxLimits.MaxPage}.");
+        if (!InboxPaging.TryParse(before, out var cursor)) return ProblemMapping.Problem(ErrorCodes.InvalidRequest, "before is the X-Inbox-Next value of the previous page.");
+        var page = await grains.GetGrain<ITenantInboxGrain>(Principal(http).TenantId).Page(limit ?? InboxLimits.DefaultPage, cursor);
+        http.Response.Headers["X-Inbox-Total"] = page.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (InboxPaging.Next(page) is { } next) http.Response.Headers["X-Inbox-Next"] = next;
+        return Results.Json(page.Conversations.Select(Dto.From), JsonFrameCodec.Options);
+    }
 
     private static async Task<IResult> Transcript(string conversationId, HttpContext http, IClusterClient grains, TimeProvider time)
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ChatCluster.Gateway.Abuse;
 using ChatCluster.Gateway.Ai;
 using ChatCluster.Gateway.Api;
 using ChatCluster.Gateway.Auth;
@@ -38,9 +39,11 @@ public static class GatewayApp
         var gateway = Bind<GatewayOptions>(builder.Configuration, GatewayOptions.Section);
         var auth = Bind<AuthOptions>(builder.Configuration, AuthOptions.Section);
         var demo = Bind<DemoOptions>(builder.Configuration, DemoOptions.Section);
+        var abuse = Bind<AbuseOptions>(builder.Configuration, AbuseOptions.Section);
         ApplyModeDefaults(gateway, auth);
 
-        builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo);
+        builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo).AddSingleton(abuse);
+        builder.Services.AddSingleton<VisitorQuotas>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddChatClusterConnection(gateway);
         builder.Services.AddSingleton<Feeds>();

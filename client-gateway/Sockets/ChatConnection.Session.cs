@@ -131,6 +131,7 @@ public sealed partial class ChatConnection
         }
         else
         {
+            services.Quotas.NewVisitor(tenant.TenantId, connection.IpAddress); // issue 15: rate_limited when over quota
             visitorId = Ids.NewVisitorId();
             var secret = await services.Grains.GetGrain<IVisitorGrain>(GrainKeys.Scoped(tenant.TenantId, visitorId)).Register(details);
             issuedToken = $"{visitorId}.{secret}";
@@ -186,7 +187,10 @@ public sealed partial class ChatConnection
         welcome.AgentId = principal.AgentId;
         welcome.DisplayName = agent.DisplayName;
         welcome.AgentRole = agent.Role.ToString().ToLowerInvariant();
-        welcome.Conversations = [.. (await services.Grains.GetGrain<ITenantInboxGrain>(principal.TenantId).List()).Select(Dto.From)];
+        var inbox = await services.Grains.GetGrain<ITenantInboxGrain>(principal.TenantId).Page(InboxLimits.DefaultPage);
+        welcome.Conversations = [.. inbox.Conversations.Select(Dto.From)];
+        welcome.InboxTotal = inbox.Total;
+        welcome.InboxNext = InboxPaging.Next(inbox);
         Send(welcome);
         foreach (var entry in services.Presence.Bus.Snapshot(principal.TenantId)) OnPresence(entry);
         return true;
@@ -204,6 +208,7 @@ public sealed partial class ChatConnection
     private async Task Start(Session s, StartFrame start)
     {
         if (s.IsAgent) throw ChatRuleException.Forbidden("Agents don't start conversations; visitors do.");
+        await services.Quotas.Start(s.TenantId, s.Me.Id, connection.IpAddress); // issue 15: rate_limited when over quota
         var visitor = services.Grains.GetGrain<IVisitorGrain>(GrainKeys.Scoped(s.TenantId, s.Me.Id));
         if (start.VisitorName is not null || start.Email is not null) await visitor.SetContact(start.VisitorName, start.Email);
         var conversationId = Ids.NewConversationId();

@@ -9,7 +9,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Creates the tenant with its first owner; fails with <c>conflict</c> if it exists.</summary>
     Task<TenantInfo> Create(NewTenant tenant);
 
-    /// <summary>The tenant's settings, or null when no such tenant was created.</summary>
+    /// <summary>
+    /// The tenant's settings, or null when no such tenant was created. Reads interleave (here and below), so a flood
+    /// of visitor hellos never queues an agent's login or hello behind it (issue 15).
+    /// </summary>
+    [AlwaysInterleave]
     Task<TenantInfo?> GetInfo();
 
     /// <summary>Issues a new public site key; the old one stops working at once.</summary>
@@ -23,12 +27,15 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<IReadOnlyList<AgentInfo>> ListAgents();
 
+    [AlwaysInterleave]
     Task<AgentInfo?> GetAgent(string agentId);
 
     /// <summary>Looks an agent up by login email, for password verification in the gateway.</summary>
+    [AlwaysInterleave]
     Task<AgentCredentials?> FindCredentials(string email);
 
     /// <summary>The password hash and session stamp of one agent, for re-authentication (T2); null for an unknown agent.</summary>
+    [AlwaysInterleave]
     Task<AgentCredentials?> GetCredentials(string agentId);
 
     /// <summary>
@@ -71,6 +78,7 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<RetentionRules> LiftHold(string actor);
 
     /// <summary>The tenant's login rules (T2): whether every team member must use a second factor.</summary>
+    [AlwaysInterleave]
     Task<TenantSecurity> GetSecurity();
 
     Task<TenantSecurity> SetSecurity(TenantSecurity security);

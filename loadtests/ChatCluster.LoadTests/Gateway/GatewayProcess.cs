@@ -39,6 +39,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         ["ChatCluster__Gateway__OperatorKey"] = operatorKey,
         ["ChatCluster__Gateway__FramesPerSecond"] = "10000",
         ["ChatCluster__Gateway__FrameBurst"] = "100000",
+        ["ChatCluster__Abuse__NewVisitorsPerMinutePerAddress"] = "100000", // the harness opens every visitor from loopback
+        ["ChatCluster__Abuse__ConversationsPerMinutePerAddress"] = "100000", // the harness opens every visitor from loopback
+        ["ChatCluster__Abuse__ConversationsPerHourPerVisitor"] = "100000", // the harness opens every visitor from loopback
+        ["ChatCluster__Abuse__NewVisitorsPerMinutePerTenant"] = "1000000", // the harness opens every visitor from loopback
         ["ChatCluster__Silo__SiloPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["ChatCluster__Silo__GatewayPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Logging__LogLevel__Default"] = "Warning",
