@@ -44,6 +44,7 @@ public static class GatewayApp
 
         builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo).AddSingleton(abuse);
         builder.Services.AddSingleton<VisitorQuotas>();
+        builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddChatClusterConnection(gateway);
         builder.Services.AddSingleton<Feeds>();
