@@ -1,14 +1,16 @@
 using ChatCluster.Conversations;
+using ChatCluster.Gateway.Protocol;
 
 namespace ChatCluster.Gateway.Delivery;
 
-/// <summary>The gateway's shared stream subscriptions: conversation events and tenant inbox changes (C5).</summary>
+/// <summary>
+/// The gateway's shared stream subscriptions: tenant inbox changes (C5). Conversation events are pushed, not streamed
+/// (<see cref="ConversationHub"/>; docs/architecture.md, "What carries what").
+/// </summary>
 public sealed class Feeds(IClusterClient client, ILoggerFactory loggers, Hosting.GatewayOptions options, TimeProvider time)
 {
-    public StreamFeed<ConversationEvent> Conversations { get; } =
-        new(client, ChatStreams.ConversationNamespace, loggers.CreateLogger("ChatCluster.Gateway.Delivery.ConversationFeed"));
-
-    public StreamFeed<ConversationSummary> Inboxes { get; } =
+    /// <summary>Per tenant: the frames its agent sockets get (see <see cref="InboxGate"/>).</summary>
+    public StreamFeed<ConversationSummary, ServerFrame> Inboxes { get; } =
         new(client, ChatStreams.InboxNamespace, loggers.CreateLogger("ChatCluster.Gateway.Delivery.InboxFeed"),
-            options.InboxActivityInterval > TimeSpan.Zero ? deliver => new InboxGate(deliver, options.InboxActivityInterval, time) : null);
+            deliver => new InboxGate(deliver, options.InboxActivityInterval, time));
 }

@@ -1,52 +1,47 @@
 using ChatCluster.Conversations;
+using ChatCluster.Gateway.Protocol;
 
 namespace ChatCluster.Gateway.Delivery;
 
-/// <summary>Decides when a stream event reaches a feed's local listeners.</summary>
+/// <summary>Decides when and as what a stream event reaches a feed's local listeners.</summary>
 public interface IEventGate<in T> : IDisposable
 {
     void Offer(T item);
 }
 
 /// <summary>
-/// Holds back inbox snapshots that only move a conversation's <c>lastSeq</c> / <c>lastActivityAt</c>: at most
-/// one per conversation per <paramref name="window"/> reaches the agents of this gateway, and the newest one
-/// always does (at the end of the window). A new conversation, a status or assignment change and a close go
-/// out at once. Without it every chat message became one <c>conversation</c> frame on every agent socket of
-/// the tenant (50 agents: 50 frames per message); <c>conversation</c> frames are snapshots, so skipping
-/// intermediate ones loses nothing (docs/protocol.md §10).
+/// Turns one tenant's inbox snapshots into frames for the agent sockets of this gateway, each frame built once and
+/// shared by every socket. A new conversation, a status or assignment change and a close go out at once as a
+/// <c>conversation</c> frame. Snapshots that only moved a conversation's <c>lastSeq</c> / <c>lastActivityAt</c> are
+/// held for up to one <paramref name="window"/> and go out together as one <c>inbox</c> frame, the latest snapshot of
+/// each conversation winning: an agent socket gets at most one such frame per window however many conversations
+/// are busy, so the inbox's cost no longer grows with agent sockets × active conversations (issue 13). Snapshots are
+/// whole, so skipping intermediate ones loses nothing (docs/protocol.md §10). A zero window sends every snapshot.
 /// </summary>
-public sealed class InboxGate(Action<ConversationSummary> deliver, TimeSpan window, TimeProvider time) : IEventGate<ConversationSummary>
+public sealed class InboxGate(Action<ServerFrame> deliver, TimeSpan window, TimeProvider time) : IEventGate<ConversationSummary>
 {
     private readonly object gate = new();
-    private readonly Dictionary<string, Sent> conversations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ConversationStatus Status, string? Agent)> known = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ConversationSummary> pending = new(StringComparer.Ordinal);
     private ITimer? timer;
-
-    private sealed class Sent(ConversationSummary summary, long at)
-    {
-        public ConversationSummary Summary = summary;
-        public long At = at;
-        public ConversationSummary? Pending;
-    }
 
     public void Offer(ConversationSummary summary)
     {
         // Delivering under the lock keeps one conversation's snapshots in order; listeners only queue.
         lock (gate)
         {
-            if (conversations.TryGetValue(summary.ConversationId, out var sent)
-                && summary.Status != ConversationStatus.Closed
-                && summary.Status == sent.Summary.Status
-                && summary.AssignedAgentId == sent.Summary.AssignedAgentId
-                && time.GetElapsedTime(sent.At) < window)
+            var id = summary.ConversationId;
+            var moved = known.TryGetValue(id, out var was) && was.Status == summary.Status && was.Agent == summary.AssignedAgentId;
+            if (moved && summary.Status != ConversationStatus.Closed && window > TimeSpan.Zero)
             {
-                sent.Pending = summary;
-                timer ??= time.CreateTimer(_ => Flush(), null, window, window);
+                pending[id] = summary;
+                timer ??= time.CreateTimer(_ => Flush(), null, window, Timeout.InfiniteTimeSpan);
                 return;
             }
-            if (summary.Status == ConversationStatus.Closed) conversations.Remove(summary.ConversationId);
-            else conversations[summary.ConversationId] = new Sent(summary, time.GetTimestamp());
-            deliver(summary);
+            pending.Remove(id); // this snapshot is newer than the one held back
+            if (summary.Status == ConversationStatus.Closed) known.Remove(id);
+            else known[id] = (summary.Status, summary.AssignedAgentId);
+            deliver(new ConversationEventFrame { Conversation = Dto.From(summary) });
         }
     }
 
@@ -54,23 +49,12 @@ public sealed class InboxGate(Action<ConversationSummary> deliver, TimeSpan wind
     {
         lock (gate)
         {
-            List<string>? quiet = null;
-            foreach (var (id, sent) in conversations)
-            {
-                if (time.GetElapsedTime(sent.At) < window) continue;
-                if (sent.Pending is { } pending)
-                {
-                    (sent.Summary, sent.At, sent.Pending) = (pending, time.GetTimestamp(), null);
-                    deliver(pending);
-                }
-                else (quiet ??= []).Add(id); // nothing held back for a whole window: the next snapshot goes out at once anyway
-            }
-            foreach (var id in quiet ?? []) conversations.Remove(id);
-            if (conversations.Count == 0)
-            {
-                timer?.Dispose();
-                timer = null;
-            }
+            timer?.Dispose();
+            timer = null;
+            if (pending.Count == 0) return;
+            var frame = new InboxFrame { Conversations = [.. pending.Values.Select(Dto.From)] };
+            pending.Clear();
+            deliver(frame);
         }
     }
 

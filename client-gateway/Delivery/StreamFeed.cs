@@ -3,30 +3,30 @@ using Orleans.Streams;
 
 namespace ChatCluster.Gateway.Delivery;
 
-/// <summary>Something on this gateway that wants a stream's events (a socket).</summary>
-public interface IFeedListener<in T>
+/// <summary>Something on this gateway that wants what a feed makes of a stream's events (a socket).</summary>
+public interface IFeedListener<in TOut>
 {
     /// <summary>Called on the stream's delivery path; must not block (queue and return).</summary>
-    void OnEvent(string key, T item);
+    void OnEvent(string key, TOut item);
 }
 
 /// <summary>
 /// One Orleans stream subscription per key per gateway, shared by every local socket that listens to
 /// it: a thousand agents watching one tenant's inbox cost the cluster one subscriber, not a thousand.
 /// </summary>
-/// <param name="gate">Optional: builds, per key, what decides when an event reaches the listeners (default: at once).</param>
-public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace, ILogger logger, Func<Action<T>, IEventGate<T>>? gate = null)
+/// <param name="gate">Builds, per key, what decides when and as what (<typeparamref name="TOut"/>) an event reaches the listeners.</param>
+public sealed class StreamFeed<T, TOut>(IClusterClient client, string streamNamespace, ILogger logger, Func<Action<TOut>, IEventGate<T>> gate)
 {
     private readonly IClusterClient client = client;
     private readonly string streamNamespace = streamNamespace;
     private readonly ILogger logger = logger;
-    private readonly Func<Action<T>, IEventGate<T>>? gateFactory = gate;
+    private readonly Func<Action<TOut>, IEventGate<T>> gateFactory = gate;
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
 
     public int ActiveSubscriptions => entries.Count;
 
     /// <summary>Starts delivering the stream's events for <paramref name="key"/> to <paramref name="listener"/>.</summary>
-    public async Task<IAsyncDisposable> Listen(string key, IFeedListener<T> listener)
+    public async Task<IAsyncDisposable> Listen(string key, IFeedListener<TOut> listener)
     {
         while (true)
         {
@@ -47,23 +47,23 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
 
     private sealed class Entry
     {
-        private readonly StreamFeed<T> feed;
+        private readonly StreamFeed<T, TOut> feed;
         private readonly string key;
-        private readonly IEventGate<T>? eventGate;
+        private readonly IEventGate<T> eventGate;
         private readonly object gate = new();
         private readonly SemaphoreSlim subscribing = new(1, 1);
-        private IFeedListener<T>[] listeners = [];
+        private IFeedListener<TOut>[] listeners = [];
         private StreamSubscriptionHandle<T>? handle;
         private bool retired;
 
-        public Entry(StreamFeed<T> feed, string key)
+        public Entry(StreamFeed<T, TOut> feed, string key)
         {
             this.feed = feed;
             this.key = key;
-            eventGate = feed.gateFactory?.Invoke(Deliver);
+            eventGate = feed.gateFactory(Deliver);
         }
 
-        public bool TryAdd(IFeedListener<T> listener)
+        public bool TryAdd(IFeedListener<TOut> listener)
         {
             lock (gate)
             {
@@ -90,7 +90,7 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
             }
         }
 
-        public async Task Remove(IFeedListener<T> listener)
+        public async Task Remove(IFeedListener<TOut> listener)
         {
             StreamSubscriptionHandle<T>? toDrop = null;
             lock (gate)
@@ -101,7 +101,7 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
                     retired = true;
                     feed.entries.TryRemove(new KeyValuePair<string, Entry>(key, this));
                     toDrop = handle;
-                    eventGate?.Dispose();
+                    eventGate.Dispose();
                 }
             }
             if (toDrop is null) return;
@@ -117,18 +117,17 @@ public sealed class StreamFeed<T>(IClusterClient client, string streamNamespace,
 
         private Task OnNext(T item, StreamSequenceToken? token)
         {
-            if (eventGate is null) Deliver(item);
-            else eventGate.Offer(item);
+            eventGate.Offer(item);
             return Task.CompletedTask;
         }
 
-        private void Deliver(T item)
+        private void Deliver(TOut item)
         {
             foreach (var listener in listeners) listener.OnEvent(key, item);
         }
     }
 
-    private sealed class Lease(Entry entry, IFeedListener<T> listener) : IAsyncDisposable
+    private sealed class Lease(Entry entry, IFeedListener<TOut> listener) : IAsyncDisposable
     {
         private int disposed;
 

@@ -21,14 +21,20 @@ public static class ClusterConnection
                 break;
             case ClusterMode.Client:
                 var silo = builder.Configuration.GetSection(ChatSiloOptions.Section).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
+                var responseTimeout = FailureDetection.ValidResponseTimeout(silo);
                 builder.UseOrleansClient(client =>
                 {
                     UseClustering(client, silo, builder.Configuration);
+                    // A call stuck on a dead silo fails in seconds and is answered unavailable (docs/architecture.md, "When something dies").
+                    client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+                    // The cluster manifest lists the live silos; refreshing it every second lets SiloLossResync see a silo die.
+                    client.Configure<TypeManagementOptions>(o => o.TypeMapRefreshInterval = FailureDetection.ManifestRefreshPeriod);
+                    client.AddClusterConnectionStatusObserver<Delivery.ClusterChangeResync>();
                     client.AddMemoryStreams(ChatStreams.Provider);
                     // The gateway serves the Orleans Dashboard (behind the operator key); the silos collect its data.
                     client.AddDashboard();
-                    client.AddClusterConnectionStatusObserver<Delivery.ClusterChangeResync>();
                 });
+                builder.Services.AddHostedService<Delivery.SiloLossResync>();
                 break;
         }
         return builder;

@@ -47,14 +47,12 @@ public static class GatewayApp
         builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddChatClusterConnection(gateway);
-        builder.Services.AddSingleton<Feeds>();
+        builder.Services.AddChatDelivery();
         builder.Services.AddChatPresence(builder.Configuration);
         builder.Services.AddChatClusterAi(builder.Configuration);
         builder.Services.AddAgentRouting();
-        builder.Services.AddSingleton<ConnectionRegistry>();
-        builder.Services.AddSingleton<SelfOrigins>();
+        builder.Services.AddChatSockets();
         builder.Services.AddSingleton(LoadCountries(gateway));
-        builder.Services.AddSingleton<ChatServices>();
         builder.Services.AddSingleton<GatewayMetrics>();
         // The embedded silo's mail counters too; in Client mode nothing publishes on that meter.
         builder.Services.AddChatClusterMetrics("chatcluster-gateway", GatewayMetrics.MeterName, MailMetrics.MeterName);
@@ -93,6 +91,7 @@ public static class GatewayApp
         if (ForwardedHeaders(gateway) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseChatSocketTransport();
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();

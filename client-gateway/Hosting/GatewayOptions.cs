@@ -43,15 +43,33 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(1, 100_000)]
     public int FrameBurst { get; set; } = 60;
 
-    /// <summary>Frames dropped for rate limiting, in a row, before the connection is closed with 4029.</summary>
+    /// <summary>
+    /// Frames dropped for rate limiting before the connection is closed with 4029. The count starts again only once
+    /// the client has paused long enough to refill its whole burst, so a client sending steadily at 1.5× the rate is
+    /// closed within 10 s (the burst lasts 6 s, then 10 strikes a second).
+    /// </summary>
     [Range(1, 100_000)]
-    public int RateLimitStrikes { get; set; } = 200;
+    public int RateLimitStrikes { get; set; } = 20;
 
     /// <summary>
-    /// At most one inbox snapshot per conversation per this interval reaches agents when only its last message
-    /// changed (status, assignment and close go out at once); zero sends every one.
+    /// Inbox snapshots that only moved a conversation's last message are held this long and reach each agent socket
+    /// together in one <c>inbox</c> frame (status, assignment and close go out at once); zero sends every one. With the
+    /// conversation's own 400 ms tick the inbox stays under 1 s stale.
     /// </summary>
-    public TimeSpan InboxActivityInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan InboxActivityInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How often this gateway re-registers with the conversations its sockets follow; a conversation forgets a gateway
+    /// that has not done so for two minutes (a dead gateway ages out by itself).
+    /// </summary>
+    public TimeSpan FollowRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// While live messages reach this gateway's sockets later than this after their ack (a backlog: 16 late deliveries
+    /// within this long), new sends through it are refused with the retryable <c>rate_limited</c> error, so delivery
+    /// falls no further behind (issue 13 item 7).
+    /// </summary>
+    public TimeSpan MaxDeliveryLag { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Frames queued for a slow reader before the gateway gives up on it (it resumes on reconnect).</summary>
     [Range(16, 100_000)]
@@ -74,6 +92,12 @@ public sealed class GatewayOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (InboxActivityInterval < TimeSpan.Zero || InboxActivityInterval > TimeSpan.FromSeconds(1))
+            yield return new ValidationResult("must be between 0 and 1 second (the inbox is at most 1 s stale), e.g. 00:00:00.5.", [nameof(InboxActivityInterval)]);
+        if (FollowRefreshInterval < TimeSpan.FromSeconds(1) || FollowRefreshInterval > Conversations.ConversationFollowing.Expiry / 2)
+            yield return new ValidationResult($"must be between 1 second and {Conversations.ConversationFollowing.Expiry / 2} (half the conversations' registration expiry), e.g. 00:00:30.", [nameof(FollowRefreshInterval)]);
+        if (MaxDeliveryLag < TimeSpan.FromMilliseconds(50) || MaxDeliveryLag > TimeSpan.FromMinutes(1))
+            yield return new ValidationResult("must be between 50 ms and 1 minute, e.g. 00:00:02.", [nameof(MaxDeliveryLag)]);
         foreach (var entry in TrustedProxies)
         {
             if (ProxyNetwork(entry) is null)

@@ -7,6 +7,9 @@ public enum PresenceScope
 {
     Agent,
     Visitor,
+
+    /// <summary>The whole team, in a notice that every status of the tenant may have changed (the fanout went down or came back).</summary>
+    Team,
 }
 
 /// <summary>One subject's presence within a tenant.</summary>
@@ -19,6 +22,12 @@ public sealed record PresenceEntry(string TenantId, PresenceScope Scope, string 
 public interface IPresenceBus
 {
     Task Publish(PresenceEntry entry);
+
+    /// <summary>
+    /// False while this gateway cannot hear the other gateways (Redis is down): what they reported may be stale, so
+    /// subjects not online here are <see cref="PresenceStatus.Unknown"/>. Always true for one gateway alone.
+    /// </summary>
+    bool IsComplete(string tenantId);
 
     /// <summary>Every subject of the tenant currently not offline, as this gateway knows it.</summary>
     IReadOnlyCollection<PresenceEntry> Snapshot(string tenantId);
@@ -43,6 +52,8 @@ public sealed class LocalPresenceBus : IPresenceBus
 
     public IDisposable Watch(string tenantId, Action<PresenceEntry> onChange) => Tenant(tenantId).Watch(onChange);
 
+    public bool IsComplete(string tenantId) => true;
+
     private TenantPresence Tenant(string tenantId) => tenants.GetOrAdd(tenantId, _ => new TenantPresence());
 
     /// <summary>The presence of one tenant's subjects and the local watchers of that tenant.</summary>
@@ -60,6 +71,12 @@ public sealed class LocalPresenceBus : IPresenceBus
         }
 
         public IReadOnlyCollection<PresenceEntry> Snapshot() => [.. entries.Values];
+
+        /// <summary>Tells the watchers without storing anything (a <see cref="PresenceScope.Team"/> notice).</summary>
+        public void Notify(PresenceEntry notice)
+        {
+            foreach (var watcher in watchers) watcher(notice);
+        }
 
         public IDisposable Watch(Action<PresenceEntry> onChange)
         {

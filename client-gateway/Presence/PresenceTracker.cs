@@ -48,7 +48,10 @@ public sealed class PresenceTracker(IPresenceBus bus)
     public IEnumerable<PresenceEntry> LocalEntries() =>
         local.Select(kv => new PresenceEntry(kv.Key.Tenant, kv.Key.Scope, kv.Key.Subject, kv.Value.DisplayName, kv.Value.Chosen));
 
-    /// <summary>What a visitor sees: the team is online if any agent is online, away if any is away.</summary>
+    /// <summary>
+    /// What a visitor sees: the team is online if any agent is online, away if any is away; unknown, unless an agent
+    /// is online here, while other gateways cannot be heard (C7: rather unknown than stale).
+    /// </summary>
     public PresenceStatus TeamStatus(string tenantId)
     {
         var team = PresenceStatus.Offline;
@@ -58,7 +61,7 @@ public sealed class PresenceTracker(IPresenceBus bus)
             if (entry.Status == PresenceStatus.Online) return PresenceStatus.Online;
             if (entry.Status == PresenceStatus.Away) team = PresenceStatus.Away;
         }
-        return team;
+        return bus.IsComplete(tenantId) ? team : PresenceStatus.Unknown;
     }
 
     private sealed class Subject(string? displayName)

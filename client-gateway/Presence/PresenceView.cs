@@ -4,13 +4,34 @@ namespace ChatCluster.Gateway.Presence;
 /// One tenant's presence as this gateway knows it: what each gateway reports, merged per subject
 /// (online anywhere beats away beats offline), with local watchers told about every change of the
 /// merged status. Used by <see cref="RedisPresenceBus"/>, where a subject may be connected to
-/// several gateways at once.
+/// several gateways at once. While the view is incomplete (this gateway cannot hear the others), what they
+/// reported may be stale: a subject online on this gateway is still online, every other one is unknown.
 /// </summary>
-internal sealed class PresenceView(string tenantId)
+internal sealed class PresenceView(string tenantId, string localGateway, bool complete)
 {
     private readonly object gate = new();
     private readonly Dictionary<string, Dictionary<(PresenceScope, string), PresenceEntry>> byGateway = new(StringComparer.Ordinal);
     private readonly LocalPresenceBus.TenantPresence merged = new();
+
+    public bool IsComplete
+    {
+        get { lock (gate) return complete; }
+    }
+
+    /// <summary>
+    /// Marks the view complete (after a full re-read of the other gateways) or not (the fanout is down); every
+    /// subject's merged status is recomputed and visitors are told the team's status may have changed.
+    /// </summary>
+    public void SetComplete(bool value)
+    {
+        lock (gate)
+        {
+            if (complete == value) return;
+            complete = value;
+            Publish([.. merged.Snapshot().Select(e => (e.Scope, e.SubjectId)).Union(byGateway.Values.SelectMany(g => g.Keys))]);
+            merged.Notify(new PresenceEntry(tenantId, PresenceScope.Team, "", null, value ? PresenceStatus.Offline : PresenceStatus.Unknown));
+        }
+    }
 
     public IReadOnlyCollection<PresenceEntry> Snapshot() => merged.Snapshot();
 
@@ -75,7 +96,11 @@ internal sealed class PresenceView(string tenantId)
             if (!entries.TryGetValue(subject, out var entry)) continue;
             if (best is null || Rank(entry.Status) > Rank(best.Status)) best = entry with { DisplayName = entry.DisplayName ?? best?.DisplayName };
         }
-        return best ?? new PresenceEntry(tenantId, subject.Scope, subject.Subject, null, PresenceStatus.Offline);
+        best ??= new PresenceEntry(tenantId, subject.Scope, subject.Subject, null, PresenceStatus.Offline);
+        if (complete) return best;
+        // Only this gateway's own report is fresh: online here is certain, anything else may be stale.
+        var here = byGateway.GetValueOrDefault(localGateway)?.GetValueOrDefault(subject);
+        return here?.Status == PresenceStatus.Online ? here : best with { Status = PresenceStatus.Unknown };
     }
 
     private static int Rank(PresenceStatus status) => status switch

@@ -24,6 +24,9 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
 {
     private const string Prefix = "chatcluster:presence:";
 
+    /// <summary>How often a lost Redis connection is retried (and the client's heartbeat that drives the retries).</summary>
+    private const int ReconnectPeriodMs = 500;
+
     private readonly ConcurrentDictionary<string, PresenceView> views = new(StringComparer.Ordinal);
     private readonly Channel<PresenceEntry> outbox = System.Threading.Channels.Channel.CreateBounded<PresenceEntry>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -33,6 +36,7 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
     private Task? writer;
     private Task? heartbeat;
     private int degraded;
+    private int announceAfterRestore;
 
     /// <summary>This gateway's id in Redis keys and messages; new for every process.</summary>
     public string GatewayId { get; } = "gw_" + Ids.Random(8);
@@ -53,6 +57,9 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
         }
         config.ClientName = "chatcluster-" + GatewayId;
         config.AbortOnConnectFail = true; // only for this first connect: a gateway must not start on a wrong address
+        // Reconnect within about a second of Redis coming back (the default backs off to ~10 s), C7.
+        config.ReconnectRetryPolicy = new LinearRetry(ReconnectPeriodMs);
+        config.HeartbeatInterval = TimeSpan.FromMilliseconds(ReconnectPeriodMs);
         try
         {
             redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken);
@@ -62,7 +69,12 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
             throw new OptionsValidationException(RedisOptions.ConnectionStringKey, typeof(RedisOptions),
                 [$"Could not connect to Redis at {string.Join(",", config.EndPoints)} using {RedisOptions.ConnectionStringKey} (env ChatCluster__Redis__ConnectionString): {ex.Message}"]);
         }
-        redis.ConnectionFailed += (_, e) => Degrade(e.Exception, $"Redis connection lost ({e.FailureType})");
+        redis.ConnectionFailed += (_, e) =>
+        {
+            // What other gateways reported can no longer be refreshed: presence is unknown rather than stale.
+            foreach (var view in views.Values) view.SetComplete(false);
+            Degrade(e.Exception, $"Redis connection lost ({e.FailureType})");
+        };
         redis.ConnectionRestored += (_, _) => _ = Task.Run(OnRestored);
         writer = Task.Run(WriteLoop);
         heartbeat = Task.Run(HeartbeatLoop);
@@ -96,6 +108,8 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
 
     public IDisposable Watch(string tenantId, Action<PresenceEntry> onChange) => View(tenantId).Watch(onChange);
 
+    public bool IsComplete(string tenantId) => View(tenantId).IsComplete;
+
     /// <summary>Checks Redis with a PING; for <c>/health</c>.</summary>
     public async Task<TimeSpan?> Ping(TimeSpan timeout)
     {
@@ -113,7 +127,7 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
     private PresenceView View(string tenantId)
     {
         if (views.TryGetValue(tenantId, out var view)) return view;
-        var created = new PresenceView(tenantId);
+        var created = new PresenceView(tenantId, GatewayId, complete: false); // complete once the first sync has read the others
         view = views.GetOrAdd(tenantId, created);
         if (ReferenceEquals(view, created)) _ = Task.Run(() => Join(tenantId));
         return view;
@@ -126,6 +140,7 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
         {
             await Subscribe(tenantId);
             await Sync(tenantId);
+            views[tenantId].SetComplete(true);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -202,12 +217,15 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
                 return;
             }
             if (redis is not { IsConnected: true }) continue;
+            var announce = Interlocked.Exchange(ref announceAfterRestore, 0) == 1;
             foreach (var tenantId in views.Keys)
             {
                 try
                 {
                     await Republish(tenantId);
+                    if (announce) await Announce(tenantId);
                     await Sync(tenantId);
+                    views[tenantId].SetComplete(true); // a full re-read: what the others report is current again
                     Recovered();
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
@@ -237,6 +255,20 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
             _ = transaction.SortedSetRemoveAsync(GatewaysKey(tenantId), GatewayId);
         }
         await transaction.ExecuteAsync().WaitAsync(options.HeartbeatInterval);
+    }
+
+    /// <summary>
+    /// After Redis came back: publishes each of this gateway's entries on the channel, so the other gateways have
+    /// them at once instead of at their next heartbeat (they may have re-read the hashes before this one was back).
+    /// </summary>
+    private async Task Announce(string tenantId)
+    {
+        var db = redis!.GetDatabase();
+        var batch = db.CreateBatch();
+        var sent = views[tenantId].ReportedBy(GatewayId)
+            .Select(e => batch.PublishAsync(ChannelOf(tenantId), JsonSerializer.Serialize(WireEntry.From(GatewayId, e)))).ToList();
+        batch.Execute();
+        await Task.WhenAll(sent).WaitAsync(options.HeartbeatInterval);
     }
 
     /// <summary>Reads every live gateway's report for the tenant; gateways whose heartbeat stopped drop out.</summary>
@@ -271,6 +303,7 @@ public sealed class RedisPresenceBus(RedisOptions options, ILogger<RedisPresence
                 Degrade(ex, $"Resubscribing presence of tenant {tenantId} failed");
             }
         }
+        Interlocked.Exchange(ref announceAfterRestore, 1);
         heartbeatNow.Release();
     }
 

@@ -25,6 +25,7 @@ public static class Dto
     {
         PresenceStatus.Online => "online",
         PresenceStatus.Away => "away",
+        PresenceStatus.Unknown => "unknown",
         _ => "offline",
     };
 

@@ -14,7 +14,23 @@ public interface IFrameCodec
     /// <summary>Decodes one complete WebSocket message; never throws on bad input.</summary>
     DecodeResult Decode(ReadOnlyMemory<byte> payload);
 
+    /// <summary>
+    /// The frame's <c>id</c> if a cheap look at its first bytes finds one, without decoding the rest: what a
+    /// rate-limited frame's error echoes. Never throws.
+    /// </summary>
+    string? PeekId(ReadOnlyMemory<byte> payload);
+
     void Encode(ServerFrame frame, IBufferWriter<byte> output);
+}
+
+/// <summary>What both codecs share.</summary>
+public static class FrameCodecs
+{
+    /// <summary>How far <see cref="IFrameCodec.PeekId"/> looks into a frame.</summary>
+    public const int PeekBytes = 256;
+
+    /// <summary>Ids are echoed; a long one is not (the client chose it, and it is meant to be short).</summary>
+    public static string? ShortId(string? id) => id is { Length: <= 128 } ? id : null;
 }
 
 /// <summary>Either a frame, or the error frame that explains why there is none.</summary>

@@ -63,7 +63,7 @@ public sealed class ReadFrame : ClientFrame
     public const string Name = "read";
     [Key("type")] public override string Type => Name;
     [Key("conversationId")] public string? ConversationId { get; set; }
-    [Key("seq")] public long Seq { get; set; }
+    [Key("seq")] public long? Seq { get; set; }
 }
 
 [MessagePackObject]
@@ -244,6 +244,9 @@ public sealed class ErrorFrame : ServerFrame
     [Key("code")] public string Code { get; set; } = "";
     [Key("message")] public string Message { get; set; } = "";
     [Key("retryAfterMs")] public int? RetryAfterMs { get; set; }
+
+    /// <summary>For <c>internal_error</c>: the id under which the gateway logged the failure.</summary>
+    [Key("correlationId")] public string? CorrelationId { get; set; }
 }
 
 [MessagePackObject]

@@ -43,7 +43,7 @@ public sealed class JsonFrameCodec : IFrameCodec
                 else reader.Skip();
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (IsBadInput(ex))
         {
             return DecodeResult.Fail(ErrorCodes.MalformedFrame, $"The frame is not valid JSON: {ex.Message}");
         }
@@ -56,11 +56,41 @@ public sealed class JsonFrameCodec : IFrameCodec
             var frame = (ClientFrame?)JsonSerializer.Deserialize(payload.Span, frameType, Options);
             return frame is null ? DecodeResult.Fail(ErrorCodes.MalformedFrame, "The frame is empty.", id) : DecodeResult.Ok(frame);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (IsBadInput(ex))
         {
             return DecodeResult.Fail(ErrorCodes.MalformedFrame, $"The '{type}' frame does not fit its schema: {ex.Message}", id);
         }
     }
+
+    public string? PeekId(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            // Only the first bytes, and only top-level keys: a dropped frame must cost next to nothing.
+            var head = payload.Span[..Math.Min(payload.Length, FrameCodecs.PeekBytes)];
+            var reader = new Utf8JsonReader(head, isFinalBlock: head.Length == payload.Length, new JsonReaderState(new JsonReaderOptions { MaxDepth = 16 }));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("id"u8);
+                if (!reader.Read()) return null;
+                if (isId) return reader.TokenType == JsonTokenType.String ? FrameCodecs.ShortId(reader.GetString()) : null;
+                if (!reader.TrySkip()) return null;
+            }
+        }
+        catch (Exception ex) when (IsBadInput(ex))
+        {
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// What bad bytes can make System.Text.Json throw: a syntax error (<see cref="JsonException"/>), a lone
+    /// surrogate escape read as a string (<see cref="InvalidOperationException"/>), a number out of range
+    /// (<see cref="FormatException"/>, <see cref="OverflowException"/>), or an argument the converters refuse.
+    /// </summary>
+    private static bool IsBadInput(Exception ex) =>
+        ex is JsonException or InvalidOperationException or FormatException or OverflowException or ArgumentException or NotSupportedException;
 
     public void Encode(ServerFrame frame, IBufferWriter<byte> output)
     {

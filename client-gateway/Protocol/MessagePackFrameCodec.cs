@@ -37,7 +37,7 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             }
             if (!reader.End) return DecodeResult.Fail(ErrorCodes.MalformedFrame, "Trailing bytes after the frame's map.");
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        catch (Exception ex) when (IsBadInput(ex))
         {
             return DecodeResult.Fail(ErrorCodes.MalformedFrame, $"The frame is not valid MessagePack: {ex.Message}");
         }
@@ -50,11 +50,41 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             var frame = (ClientFrame?)MessagePackSerializer.Deserialize(frameType, payload, Options);
             return frame is null ? DecodeResult.Fail(ErrorCodes.MalformedFrame, "The frame is empty.", id) : DecodeResult.Ok(frame);
         }
-        catch (MessagePackSerializationException ex)
+        catch (Exception ex) when (IsBadInput(ex))
         {
             return DecodeResult.Fail(ErrorCodes.MalformedFrame, $"The '{type}' frame does not fit its schema: {ex.InnerException?.Message ?? ex.Message}", id);
         }
     }
+
+    public string? PeekId(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            // Only the first bytes, and only top-level keys: a dropped frame must cost next to nothing.
+            var reader = new MessagePackReader(payload[..Math.Min(payload.Length, FrameCodecs.PeekBytes)]);
+            if (reader.End || reader.NextMessagePackType != MessagePackType.Map) return null;
+            var count = reader.ReadMapHeader();
+            for (var i = 0; i < count; i++)
+            {
+                var name = reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null;
+                if (name is null) reader.Skip();
+                if (name == "id") return reader.NextMessagePackType == MessagePackType.String ? FrameCodecs.ShortId(reader.ReadString()) : null;
+                reader.Skip();
+            }
+        }
+        catch (Exception ex) when (IsBadInput(ex))
+        {
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// What bad bytes can make the MessagePack reader throw: a bad or truncated token, an unknown extension, and a
+    /// <c>str 32</c> / <c>bin 32</c> header declaring 2 GiB or more (<see cref="ArgumentOutOfRangeException"/>).
+    /// </summary>
+    private static bool IsBadInput(Exception ex) =>
+        ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentException
+            or OverflowException or FormatException or NotSupportedException or InsufficientExecutionStackException;
 
     public void Encode(ServerFrame frame, IBufferWriter<byte> output) =>
         MessagePackSerializer.Serialize(frame.GetType(), output, frame, Options);

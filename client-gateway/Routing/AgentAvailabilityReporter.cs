@@ -31,6 +31,8 @@ public sealed class AgentAvailabilityReporter(IPresenceBus inner, IClusterClient
 
     public IReadOnlyCollection<PresenceEntry> Snapshot(string tenantId) => inner.Snapshot(tenantId);
 
+    public bool IsComplete(string tenantId) => inner.IsComplete(tenantId);
+
     public IDisposable Watch(string tenantId, Action<PresenceEntry> onChange) => inner.Watch(tenantId, onChange);
 }
 

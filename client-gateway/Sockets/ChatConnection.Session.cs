@@ -71,7 +71,25 @@ public sealed partial class ChatConnection
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
             services.Logger.LogWarning(ex, "Cluster call for a {Frame} frame failed", frame.Type);
-            Send(new ErrorFrame { Id = frame.Id, Code = ErrorCodes.Unavailable, Message = "The cluster did not answer in time; retry the frame.", RetryAfterMs = 1000 });
+            Send(new ErrorFrame { Id = frame.Id, Code = ErrorCodes.Unavailable, Message = "The cluster did not answer in time; retry the frame.", RetryAfterMs = 500 });
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+            throw; // the socket is closing
+        }
+        catch (Exception ex)
+        {
+            // Anything else is a fault of ours, not of the frame: the client hears of it and the socket stays (S2).
+            var correlationId = Guid.NewGuid().ToString("N")[..16];
+            services.Logger.LogError(ex, "Handling a {Frame} frame failed unexpectedly; correlation id {CorrelationId}", frame.Type, correlationId);
+            Send(new ErrorFrame
+            {
+                Id = frame.Id,
+                Code = ErrorCodes.Internal,
+                Message = $"The gateway failed to handle this frame (correlation id {correlationId}); it may not have taken effect. Retry later; if it persists, report the correlation id.",
+                CorrelationId = correlationId,
+                RetryAfterMs = 1000,
+            });
         }
     }
 
@@ -161,6 +179,8 @@ public sealed partial class ChatConnection
 
     private async Task<bool> AgentHello(HelloFrame hello)
     {
+        if (string.IsNullOrEmpty(hello.Token))
+            return Fail(hello, ErrorCodes.MissingField, "An agent hello needs the bearer token from POST /api/auth/login.");
         var principal = await services.Tokens.Validate(hello.Token);
         if (principal is null)
             return Fail(hello, ErrorCodes.InvalidToken, "The bearer token is invalid or expired; log in again.");
@@ -223,6 +243,7 @@ public sealed partial class ChatConnection
         var conversationId = Require(send.ConversationId, "conversationId");
         var clientMessageId = Require(send.ClientMessageId, "clientMessageId");
         var text = send.Text ?? throw new ChatRuleException(ErrorCodes.MissingField, "A send frame needs text.");
+        services.Pressure.ThrowIfBehind(); // bounded delivery lag (issue 13 item 7): refuse rather than queue behind a backlog
         var result = await Conversation(conversationId).Send(s.Me, clientMessageId, text);
         Send(new AckFrame
         {
@@ -240,7 +261,8 @@ public sealed partial class ChatConnection
         Conversation(Require(typing.ConversationId, "conversationId")).SetTyping(s.Me, typing.IsTyping);
 
     private Task Read(Session s, ReadFrame read) =>
-        Conversation(Require(read.ConversationId, "conversationId")).MarkRead(s.Me, read.Seq);
+        Conversation(Require(read.ConversationId, "conversationId"))
+            .MarkRead(s.Me, read.Seq ?? throw new ChatRuleException(ErrorCodes.MissingField, "The frame needs \"seq\"."));
 
     private Task Resume(Session s, ResumeFrame resume) =>
         Watch(s, Require(resume.ConversationId, "conversationId"), Math.Max(0, resume.AfterSeq), resume.Id, sendHistory: true);
@@ -276,6 +298,7 @@ public sealed partial class ChatConnection
         if (session is not { } s) return;
         if (s.IsAgent)
         {
+            if (entry.Scope == PresenceScope.Team) return; // agents get each subject's own (unknown or current) status
             Send(new PresenceEventFrame
             {
                 Scope = entry.Scope == PresenceScope.Agent ? "agent" : "visitor",
@@ -284,7 +307,7 @@ public sealed partial class ChatConnection
                 Status = Dto.Name(entry.Status),
             });
         }
-        else if (entry.Scope == PresenceScope.Agent)
+        else if (entry.Scope != PresenceScope.Visitor)
         {
             Send(TeamPresence(s.TenantId));
         }
@@ -297,8 +320,7 @@ public sealed partial class ChatConnection
     {
         presenceWatch?.Dispose();
         if (inboxLease is not null) await inboxLease.DisposeAsync();
-        foreach (var watched in watching.Values) await watched.Lease.DisposeAsync();
-        watching.Clear();
+        if (follower is not null) await follower.DisposeAsync();
         if (session is { } s)
         {
             try

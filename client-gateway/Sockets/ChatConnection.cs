@@ -2,14 +2,14 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using ChatCluster.Gateway.Protocol;
-using ChatCluster.Tenants;
 
 namespace ChatCluster.Gateway.Sockets;
 
 /// <summary>
-/// One WebSocket of a widget or agent console. Three loops share it: the reader (decode, rate-limit,
-/// dispatch each frame in order), the writer (the only code that sends on the socket), and the delivery
-/// loop (stream events and resumes, so each socket sees every message once, in order).
+/// One WebSocket of a widget or agent console. Two loops share it: the reader (budget, decode, dispatch each
+/// frame in order) and the writer (the only code that sends on the socket); its conversation follower delivers
+/// pushed events and resumes, so each socket sees every message once, in order. Hello, idle and tenant-closed
+/// timeouts are not a loop of its own: the gateway-wide <see cref="ConnectionSweep"/> looks at every socket a few times a second.
 /// </summary>
 public sealed partial class ChatConnection : IAsyncDisposable
 {
@@ -19,18 +19,25 @@ public sealed partial class ChatConnection : IAsyncDisposable
     /// <summary>How long a peer has to answer our close frame before the socket is aborted.</summary>
     private static readonly TimeSpan CloseHandshakeGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>The longest a close may take from being asked for, even against a peer that reads nothing.</summary>
+    private static readonly TimeSpan CloseDeadline = TimeSpan.FromSeconds(5);
+
     private readonly WebSocket socket;
     private readonly IFrameCodec codec;
     private readonly ChatServices services;
     private readonly ConnectionInfo connection;
     private readonly Channel<ServerFrame> outbox;
     private readonly CancellationTokenSource lifetime;
-    private readonly TokenBucket bucket;
+    private readonly FrameBudget budget;
+    private readonly long connectedAt;
     private long lastReceived;
-    private int rateStrikes;
-    private (int Code, string Reason)? closeRequest;
+    private CloseRequest? closeRequest;
+    private int decodeFailures;
 
-    public ChatConnection(WebSocket socket, IFrameCodec codec, ChatServices services, ConnectionInfo connection, CancellationToken stopping)
+    private sealed record CloseRequest(int Code, string Reason);
+
+    public ChatConnection(WebSocket socket, IFrameCodec codec, ChatServices services, ConnectionInfo connection, CancellationToken stopping,
+        ControlFrameGate? controlFrames = null)
     {
         this.socket = socket;
         this.codec = codec;
@@ -42,14 +49,10 @@ public sealed partial class ChatConnection : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        deliveries = Channel.CreateBounded<DeliveryWork>(new BoundedChannelOptions(options.SendQueueLimit)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
         lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        bucket = new TokenBucket(options.FramesPerSecond, options.FrameBurst, services.Time);
-        lastReceived = services.Time.GetTimestamp();
+        budget = new FrameBudget(options.FramesPerSecond, options.FrameBurst, options.RateLimitStrikes, services.Time);
+        connectedAt = lastReceived = services.Time.GetTimestamp();
+        if (controlFrames is not null) controlFrames.Admit = AdmitControlFrame;
     }
 
     public string Id { get; } = Guid.NewGuid().ToString("N");
@@ -58,24 +61,33 @@ public sealed partial class ChatConnection : IAsyncDisposable
     {
         services.Connections.Add(this);
         var writer = Task.Run(WriteLoop);
-        var delivery = Task.Run(DeliveryLoop);
-        var watchdog = Task.Run(Watchdog);
         try
         {
             await ReadLoop();
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             // the peer went away or we are closing; nothing to report
         }
+        catch (Exception ex)
+        {
+            // Nothing a client sends may escape into the HTTP pipeline after the upgrade (S2).
+            services.Logger.LogError(ex, "The reader of connection {Connection} failed", Id);
+        }
         finally
         {
-            outbox.Writer.TryComplete();
-            deliveries.Writer.TryComplete();
+            RequestClose(CloseCodes.InternalError, "server error");
             await writer;
             await lifetime.CancelAsync();
-            await Task.WhenAll(delivery, watchdog);
-            await EndSession();
+            try
+            {
+                await FramesHandled();
+                await EndSession();
+            }
+            catch (Exception ex)
+            {
+                services.Logger.LogWarning(ex, "Ending the session of connection {Connection} failed", Id);
+            }
             services.Connections.Remove(this);
         }
     }
@@ -87,19 +99,32 @@ public sealed partial class ChatConnection : IAsyncDisposable
         if (!lifetime.IsCancellationRequested) RequestClose(CloseCodes.SlowReader, "reader too slow; reconnect and resume");
     }
 
-    /// <summary>Sends <paramref name="last"/> (if any) and closes the socket with <paramref name="code"/>.</summary>
+    /// <summary>
+    /// Sends <paramref name="last"/> (if any) and closes the socket with <paramref name="code"/>. The first request
+    /// wins; the reader keeps reading (and discarding) until the peer answers the close, so that what was queued
+    /// reaches the peer before the TCP connection goes, however much it had sent.
+    /// </summary>
     public void RequestClose(int code, string reason, ServerFrame? last = null)
     {
+        if (Interlocked.CompareExchange(ref closeRequest, new CloseRequest(code, reason), null) is not null) return;
         if (last is not null) outbox.Writer.TryWrite(last);
-        closeRequest ??= (code, reason);
         outbox.Writer.TryComplete();
+        try
+        {
+            lifetime.CancelAfter(CloseDeadline);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
+
+    private bool Closing => Volatile.Read(ref closeRequest) is not null;
 
     private async Task ReadLoop()
     {
         var limit = services.Options.MaxFrameBytes;
         var message = new ArrayBufferWriter<byte>(256);
-        while (!lifetime.IsCancellationRequested && socket.State == WebSocketState.Open && closeRequest is null)
+        while (!lifetime.IsCancellationRequested && socket.State == WebSocketState.Open && !Closing)
         {
             // A zero-byte read waits for data without holding a buffer: idle sockets cost no receive memory.
             var peek = await socket.ReceiveAsync(Memory<byte>.Empty, lifetime.Token);
@@ -130,7 +155,7 @@ public sealed partial class ChatConnection : IAsyncDisposable
                     if (total > MaxDrainBytes)
                     {
                         RequestClose(CloseCodes.MessageTooBig, "frame far above the size limit");
-                        return;
+                        break;
                     }
                     if (result.EndOfMessage) break;
                 }
@@ -139,36 +164,12 @@ public sealed partial class ChatConnection : IAsyncDisposable
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
+            if (Closing) break;
 
             Volatile.Write(ref lastReceived, services.Time.GetTimestamp());
             try
             {
-                if (tooLarge)
-                {
-                    Send(new ErrorFrame { Code = ErrorCodes.FrameTooLarge, Message = $"A frame is at most {limit} bytes; this one had {total}. It was dropped." });
-                    continue;
-                }
-                if (type != codec.MessageType)
-                {
-                    Send(new ErrorFrame { Code = ErrorCodes.MalformedFrame, Message = $"This connection speaks {codec.Subprotocol}: send {codec.MessageType} frames." });
-                    continue;
-                }
-                if (!bucket.TryTake(out var retryAfter))
-                {
-                    if (++rateStrikes >= services.Options.RateLimitStrikes)
-                    {
-                        RequestClose(CloseCodes.Flood, "too many frames", new ErrorFrame { Code = ErrorCodes.RateLimited, Message = "Too many frames; closing." });
-                        return;
-                    }
-                    var retryMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
-                    Send(new ErrorFrame { Code = ErrorCodes.RateLimited, Message = $"Slow down: the frame was dropped; retry after {retryMs} ms.", RetryAfterMs = retryMs, Id = codec.Decode(message.WrittenMemory).Frame?.Id });
-                    continue;
-                }
-                rateStrikes = 0;
-
-                var decoded = codec.Decode(message.WrittenMemory);
-                if (decoded.Error is { } error) Send(error);
-                else await Dispatch(decoded.Frame!);
+                await Handle(type, message.WrittenMemory, tooLarge, total);
             }
             finally
             {
@@ -176,6 +177,90 @@ public sealed partial class ChatConnection : IAsyncDisposable
                 if (message.Capacity > 16 * 1024) message = new ArrayBufferWriter<byte>(256); // don't keep a big buffer for an idle socket
             }
         }
+        if (Closing) await DrainUntilClosed();
+    }
+
+    /// <summary>
+    /// After we asked to close, frames the peer sent before it saw our close frame are read and dropped: a socket
+    /// closed with unread data is reset, and a reset loses the error and close frame still on their way (S3).
+    /// Bounded by <see cref="CloseDeadline"/> and the close handshake grace.
+    /// </summary>
+    private async Task DrainUntilClosed()
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (!lifetime.IsCancellationRequested && socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await socket.ReceiveAsync(scratch.AsMemory(), lifetime.Token);
+                if (result.MessageType == WebSocketMessageType.Close) return;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>One complete message: over budget, it is dropped before anything else looks at it.</summary>
+    private async Task Handle(WebSocketMessageType type, ReadOnlyMemory<byte> payload, bool tooLarge, long total)
+    {
+        if (budget.Take() is var verdict and not FrameVerdict.Accepted)
+        {
+            Refuse(verdict, type == codec.MessageType && !tooLarge ? codec.PeekId(payload) : null);
+            return;
+        }
+        if (tooLarge)
+        {
+            Send(new ErrorFrame { Code = ErrorCodes.FrameTooLarge, Message = $"A frame is at most {services.Options.MaxFrameBytes} bytes; this one had {total}. It was dropped." });
+            return;
+        }
+        if (type != codec.MessageType)
+        {
+            Send(new ErrorFrame { Code = ErrorCodes.MalformedFrame, Message = $"This connection speaks {codec.Subprotocol}: send {codec.MessageType} frames." });
+            return;
+        }
+        var decoded = Decode(payload);
+        if (decoded.Error is { } error) Send(error);
+        else await Handle(decoded.Frame!);
+    }
+
+    private DecodeResult Decode(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            return codec.Decode(payload);
+        }
+        catch (Exception ex)
+        {
+            // The codecs answer bad input themselves, so this is a gap in a codec: one line, not a stack per frame.
+            if (Interlocked.Increment(ref decodeFailures) == 1)
+                services.Logger.LogWarning("Decoding a {Subprotocol} frame on connection {Connection} threw {Exception}: {Message}; answered malformed_frame, later ones on this connection are logged at debug level",
+                    codec.Subprotocol, Id, ex.GetType().Name, ex.Message);
+            else services.Logger.LogDebug("Decoding a frame on connection {Connection} threw {Exception}", Id, ex.GetType().Name);
+            return DecodeResult.Fail(ErrorCodes.MalformedFrame, "The frame could not be decoded; it was ignored.");
+        }
+    }
+
+    /// <summary>The transport asks about each WebSocket ping or pong control frame: the same budget as every frame.</summary>
+    private bool AdmitControlFrame()
+    {
+        if (Closing) return false; // nothing is answered once we are closing
+        var verdict = budget.Take();
+        if (verdict == FrameVerdict.Accepted) return true;
+        Refuse(verdict, id: null);
+        return false;
+    }
+
+    private void Refuse(FrameVerdict verdict, string? id)
+    {
+        if (verdict == FrameVerdict.Flood)
+        {
+            RequestClose(CloseCodes.Flood, "too many frames", new ErrorFrame { Id = id, Code = ErrorCodes.RateLimited, Message = "Too many frames; closing." });
+            return;
+        }
+        var retryMs = Math.Max(1, (int)Math.Ceiling(budget.RetryAfter.TotalMilliseconds));
+        Send(new ErrorFrame { Id = id, Code = ErrorCodes.RateLimited, Message = $"Slow down: the frame was dropped; retry after {retryMs} ms.", RetryAfterMs = retryMs });
     }
 
     /// <summary>The peer closed: flush what is queued and complete the close handshake with its code.</summary>
@@ -198,88 +283,26 @@ public sealed partial class ChatConnection : IAsyncDisposable
                 if (frame is MessageFrame message) services.Metrics.MessageDelivered(message.SentAt);
                 if (buffer.Capacity > 16 * 1024) buffer = new ArrayBufferWriter<byte>(256);
             }
-            var (code, reason) = closeRequest ?? (0, "");
-            if (code != 0 && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (closeRequest is { } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, timeout.Token);
+                using var timeout = new CancellationTokenSource(CloseDeadline);
+                await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
+        }
+        catch (Exception ex)
+        {
+            services.Logger.LogError(ex, "The writer of connection {Connection} failed", Id);
         }
         finally
         {
             // The reader ends when the peer answers our close frame; a peer that never answers is cut
             // off after a grace period (cancelling a pending receive aborts the socket).
-            if (closeRequest is not null && !lifetime.IsCancellationRequested) lifetime.CancelAfter(CloseHandshakeGrace);
+            if (!lifetime.IsCancellationRequested) lifetime.CancelAfter(CloseHandshakeGrace);
         }
     }
-
-    private async Task Watchdog()
-    {
-        var options = services.Options;
-        var started = services.Time.GetTimestamp();
-        var tick = TimeSpan.FromSeconds(Math.Clamp(options.IdleTimeout.TotalSeconds / 10, 0.05, 5));
-        try
-        {
-            while (!lifetime.IsCancellationRequested)
-            {
-                await Task.Delay(tick, services.Time, lifetime.Token);
-                if (session is null && services.Time.GetElapsedTime(started) > options.HelloTimeout)
-                {
-                    RequestClose(CloseCodes.HelloTimeout, "no hello", new ErrorFrame { Code = ErrorCodes.NotAuthenticated, Message = $"Send a hello within {options.HelloTimeout.TotalSeconds:0} seconds of connecting." });
-                    return;
-                }
-                if (services.Time.GetElapsedTime(Volatile.Read(ref lastReceived)) > options.IdleTimeout)
-                {
-                    RequestClose(CloseCodes.IdleTimeout, "idle", new ErrorFrame { Code = ErrorCodes.IdleTimeout, Message = $"Nothing received for {options.IdleTimeout.TotalSeconds:0} seconds; send a ping frame at least every {options.IdleTimeout.TotalSeconds / 3:0} seconds." });
-                    return;
-                }
-                if (session is { } current && TenantGone(current))
-                {
-                    RequestClose(CloseCodes.Forbidden, "tenant closed", new ErrorFrame
-                    {
-                        Code = ErrorCodes.TenantClosed,
-                        Message = current.IsAgent
-                            ? "This account was closed; its data is deleted at the end of the grace period."
-                            : "This chat is no longer available: the site's account is closed.",
-                    });
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>
-    /// R3: a socket that said hello before its tenant was closed is closed too (within a watchdog tick plus the
-    /// standings cache's lifetime, on every gateway), so no widget or console keeps using a closed account's data.
-    /// The watchdog never waits for the cluster: a question still open is looked at again on the next tick, and a
-    /// cluster that does not answer leaves the socket open (the idle and hello checks keep running meanwhile).
-    /// </summary>
-    private bool TenantGone(Session current)
-    {
-        if (standingCheck is { } pending)
-        {
-            if (!pending.IsCompleted) return false;
-            standingCheck = null;
-            if (!pending.IsCompletedSuccessfully)
-            {
-                _ = pending.Exception; // observed: a timeout or an unavailable cluster, asked again next tick
-                return false;
-            }
-            return pending.Result != TenantStanding.Open;
-        }
-        var check = services.Standings.Get(current.TenantId);
-        if (check.IsCompletedSuccessfully) return check.Result != TenantStanding.Open;
-        standingCheck = check.AsTask();
-        return false;
-    }
-
-    private Task<TenantStanding>? standingCheck;
 
     public async ValueTask DisposeAsync()
     {
@@ -288,6 +311,5 @@ public sealed partial class ChatConnection : IAsyncDisposable
     }
 }
 
-/// <summary>What the gateway learnt about the connection from the HTTP upgrade request (W4).</summary>
 /// <summary>What the gateway reads from a socket's connection; <paramref name="Country"/> comes from the country table.</summary>
 public sealed record ConnectionInfo(string? IpAddress, string? UserAgent, string? Origin, string? Country = null);

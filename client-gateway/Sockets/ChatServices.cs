@@ -12,6 +12,8 @@ namespace ChatCluster.Gateway.Sockets;
 public sealed class ChatServices(
     IClusterClient grains,
     Feeds feeds,
+    ConversationHub conversations,
+    DeliveryPressure pressure,
     AgentTokens tokens,
     PresenceTracker presence,
     ConnectionRegistry connections,
@@ -26,6 +28,12 @@ public sealed class ChatServices(
 {
     public IClusterClient Grains { get; } = grains;
     public Feeds Feeds { get; } = feeds;
+
+    /// <summary>This gateway's one registration per followed conversation, fanning pushed events out to sockets.</summary>
+    public ConversationHub Conversations { get; } = conversations;
+
+    /// <summary>Refuses sends while delivery lags (issue 13 item 7).</summary>
+    public DeliveryPressure Pressure { get; } = pressure;
     public AgentTokens Tokens { get; } = tokens;
     public PresenceTracker Presence { get; } = presence;
     public ConnectionRegistry Connections { get; } = connections;

@@ -9,6 +9,20 @@ public static class ChatSocketEndpoint
 {
     public const string Path = "/ws";
 
+    /// <summary>The socket layer's services: the registry of open sockets, the timeout sweep, what a connection needs.</summary>
+    public static IServiceCollection AddChatSockets(this IServiceCollection services)
+    {
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<SelfOrigins>();
+        services.AddSingleton<ChatServices>();
+        services.AddSingleton<ConnectionSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConnectionSweep>());
+        return services;
+    }
+
+    /// <summary>The transport's part of the pipeline; before <c>UseWebSockets</c>.</summary>
+    public static IApplicationBuilder UseChatSocketTransport(this IApplicationBuilder app) => app.UseControlFrameGate(Path);
+
     public static IEndpointRouteBuilder MapChatSocket(this IEndpointRouteBuilder app)
     {
         app.Map(Path, Accept);
@@ -52,8 +66,17 @@ public static class ChatSocketEndpoint
             Truncate(context.Request.Headers.UserAgent.ToString(), 512),
             context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null,
             services.Countries.Find(context.Connection.RemoteIpAddress));
-        await using var connection = new ChatConnection(socket, codec, services, info, context.RequestAborted);
-        await connection.Run();
+        await using var connection = new ChatConnection(socket, codec, services, info, context.RequestAborted, context.Features.Get<ControlFrameGate>());
+        try
+        {
+            await connection.Run();
+        }
+        catch (Exception ex)
+        {
+            // After the upgrade there is no HTTP response to write: an exception here would only be logged
+            // again by every middleware on the way out (S2).
+            services.Logger.LogError(ex, "Connection {Connection} ended with an unexpected failure", connection.Id);
+        }
     }
 
     private static string? Truncate(string value, int max) =>

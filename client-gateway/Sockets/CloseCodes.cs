@@ -9,6 +9,9 @@ public static class CloseCodes
     /// <summary>Standard: a frame was far beyond the size limit.</summary>
     public const int MessageTooBig = 1009;
 
+    /// <summary>Standard: the server failed unexpectedly (logged); reconnect and resume.</summary>
+    public const int InternalError = 1011;
+
     /// <summary>No hello within the hello timeout.</summary>
     public const int HelloTimeout = 4001;
 

@@ -10,18 +10,22 @@ public sealed class ConnectionRegistry
 
     public int Count => open.Count;
 
+    /// <summary>The open sockets right now (a live view; sockets may come and go while it is read).</summary>
+    public IEnumerable<ChatConnection> All
+    {
+        get
+        {
+            // Enumerating the dictionary itself takes no lock and copies nothing (Values would do both).
+            foreach (var (_, connection) in open) yield return connection;
+        }
+    }
+
     public void Add(ChatConnection connection) => open[connection.Id] = connection;
 
     public void Remove(ChatConnection connection) => open.TryRemove(connection.Id, out _);
 
     /// <summary>The sockets whose agent said hello, for revoking their sessions (see <c>SessionRevocation</c>).</summary>
-    public IEnumerable<ChatConnection> Agents() => open.Values.Where(c => c.Agent is not null);
-
-    /// <summary>Every socket re-reads its conversations after the last message it was sent (see <c>ClusterChangeResync</c>).</summary>
-    public void ResyncAll()
-    {
-        foreach (var connection in open.Values) connection.Resync();
-    }
+    public IEnumerable<ChatConnection> Agents() => All.Where(c => c.Agent is not null);
 
     /// <summary>Graceful shutdown: every socket is told to reconnect elsewhere and resume (close 1012).</summary>
     public async Task Drain(TimeSpan grace)

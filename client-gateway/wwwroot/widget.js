@@ -22,7 +22,7 @@
   var TEXT = {
     en: {
       open: 'Open chat', close: 'Close chat', title: 'Chat with us',
-      online: "We're online", offline: 'Leave a message', away: 'Back soon: leave a message',
+      online: "We're online", offline: 'Leave a message', away: 'Back soon: leave a message', unknown: 'Team status unknown: write to us anyway',
       connecting: 'Connecting…', unavailable: 'Chat unavailable, retrying…',
       notAllowed: 'Chat is not available on this website.', badKey: 'Chat is not set up correctly on this website.',
       intro: 'Introduce yourself (optional)', name: 'Name', email: 'Email',
@@ -37,7 +37,7 @@
     },
     de: {
       open: 'Chat öffnen', close: 'Chat schließen', title: 'Chatten Sie mit uns',
-      online: 'Wir sind online', offline: 'Hinterlassen Sie eine Nachricht', away: 'Gleich zurück: schreiben Sie uns',
+      online: 'Wir sind online', offline: 'Hinterlassen Sie eine Nachricht', away: 'Gleich zurück: schreiben Sie uns', unknown: 'Teamstatus unbekannt: schreiben Sie uns trotzdem',
       connecting: 'Verbinde…', unavailable: 'Chat nicht erreichbar, neuer Versuch…',
       notAllowed: 'Der Chat ist auf dieser Website nicht verfügbar.', badKey: 'Der Chat ist auf dieser Website falsch eingerichtet.',
       intro: 'Stellen Sie sich vor (freiwillig)', name: 'Name', email: 'E-Mail',
@@ -140,7 +140,7 @@
     '</div><label class="c-wrap"><span class="l-comment"></span><input name="comment" type="text" maxlength="1000" autocomplete="off"></label>' +
     '<button type="submit" class="rate-send"></button></fieldset><p class="rate-msg" role="status" aria-live="polite"></p></form>' +
     '<button type="button" class="again"></button></div>' +
-    '<form class="contact" hidden><fieldset><legend></legend>' +
+    '<form class="contact" hidden><fieldset><legend class="l-intro"></legend>' +
     '<label><span class="l-name"></span><input name="name" autocomplete="name" maxlength="100"></label>' +
     '<label><span class="l-email"></span><input name="email" type="email" autocomplete="email" maxlength="254"></label>' +
     '<p class="fine"><span class="why"></span> <a class="privacy" target="_blank" rel="noopener"></a></p>' +
@@ -172,8 +172,7 @@
     el.lang.textContent = t('langCode');
     el.lang.setAttribute('aria-label', t('language'));
     el.log.setAttribute('aria-label', t('messages'));
-    el.log.setAttribute('data-empty', t('empty'));
-    $('legend').textContent = t('intro');
+    $('.l-intro').textContent = t('intro');
     $('.l-name').textContent = t('name');
     $('.l-email').textContent = t('email');
     $('.why').textContent = t('notice');
@@ -204,12 +203,14 @@
     else if (state.phase === 'down') notice = t('unavailable');
     else if (state.phase === 'connecting') text = t('connecting');
     else if (state.hint) notice = state.hint;
-    if (state.phase === 'ready' || state.phase === 'idle') text = t(state.team === 'online' ? 'online' : state.team === 'away' ? 'away' : 'offline');
+    if (state.phase === 'ready' || state.phase === 'idle') text = t(state.team === 'online' ? 'online' : state.team === 'away' ? 'away' : state.team === 'unknown' ? 'unknown' : 'offline');
     el.presence.textContent = text || (state.phase === 'refused' ? '' : t('offline'));
     el.notice.textContent = notice;
     el.notice.hidden = !notice;
     el.notice.className = 'notice ' + state.phase;
     el.wrap.setAttribute('data-phase', state.phase);
+    // A refused widget invites nobody to write: the empty log's prompt goes with the composer.
+    el.log.setAttribute('data-empty', state.phase === 'refused' ? '' : t('empty'));
     el.wrap.setAttribute('data-team', state.team);
     var closed = state.conversationId && state.status === 'closed';
     el.ended.hidden = !closed;
@@ -706,6 +707,7 @@
       '.presence{margin:2px 0 0;font-size:12px;opacity:.95}' +
       '.presence::before{content:"";display:inline-block;width:8px;height:8px;border-radius:50%;background:#c3c9d4;margin-right:6px;vertical-align:middle}' +
       '[data-team=online] .presence::before{background:#3ddc84}' +
+      '[data-team=unknown] .presence::before{background:transparent;border:1px dashed #fff;box-sizing:border-box}' +
       '.icon{background:transparent;border:0;color:#fff;min-width:32px;height:32px;border-radius:8px;cursor:pointer;font-size:13px;font-weight:600}' +
       '.icon:hover{background:rgba(255,255,255,.18)}header :focus-visible{outline-color:#fff}' +
       '.notice{margin:0;padding:8px 16px;font-size:13px;background:var(--warn-bg);color:var(--warn)}' +

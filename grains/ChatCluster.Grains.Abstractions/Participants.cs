@@ -30,4 +30,10 @@ public enum PresenceStatus
     Offline = 0,
     Online = 1,
     Away = 2,
+
+    /// <summary>
+    /// Not known right now: the fanout between gateways (Redis) is down, so what other gateways last reported may
+    /// be stale (C7). Only gateways show it; no gateway ever reports it for its own subjects.
+    /// </summary>
+    Unknown = 3,
 }

@@ -39,4 +39,11 @@ public sealed class ChatSiloOptions
     /// is the floor of event delivery latency; 10 ms keeps chat snappy at a small idle CPU cost.
     /// </summary>
     public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// How long a grain call may take before it fails (Orleans' <c>ResponseTimeout</c> on silos and on the
+    /// gateway's client; Orleans' default is 30 s). A call stuck on a silo that died fails after this, is answered
+    /// <c>unavailable</c> and is retried by the client, so it bounds how long a chat can stall (C7).
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = FailureDetection.ResponseTimeout;
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace ChatCluster.Silo.Hosting;
@@ -29,7 +30,28 @@ public static class FailureDetection
     public static readonly TimeSpan TableRefreshTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>How often a gateway re-reads the list of silo gateways from the membership table.</summary>
-    public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a gateway re-reads the cluster manifest (the live silos); Orleans' default is a minute.</summary>
+    public static readonly TimeSpan ManifestRefreshPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Default of <c>ChatCluster:Silo:ResponseTimeout</c> for every grain call: a call stuck on a silo that just died
+    /// fails after this instead of Orleans' 30 s. The chat path itself is shorter still
+    /// (<c>IConversationGrain.ChatPathTimeout</c>, 2 s); 5 s leaves room for first activations on a cold, busy silo.
+    /// </summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(5);
+
+    public const string ResponseTimeoutKey = ChatSiloOptions.Section + ":" + nameof(ChatSiloOptions.ResponseTimeout);
+
+    /// <summary>The configured response timeout; refuses to start on one outside 0.5–120 s, naming the key.</summary>
+    public static TimeSpan ValidResponseTimeout(ChatSiloOptions options)
+    {
+        if (options.ResponseTimeout < TimeSpan.FromMilliseconds(500) || options.ResponseTimeout > TimeSpan.FromMinutes(2))
+            throw new OptionsValidationException(ResponseTimeoutKey, typeof(ChatSiloOptions),
+                [$"{ResponseTimeoutKey} is {options.ResponseTimeout}; it must be between 00:00:00.5 and 00:02:00, e.g. 00:00:05."]);
+        return options.ResponseTimeout;
+    }
 
     public static void Apply(ClusterMembershipOptions options)
     {

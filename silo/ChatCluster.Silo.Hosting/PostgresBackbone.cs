@@ -5,6 +5,7 @@ using ChatCluster.Silo.Hosting.Database;
 using ChatCluster.Silo.Hosting.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans;
@@ -22,10 +23,12 @@ namespace ChatCluster.Silo.Hosting;
 /// </summary>
 public static class PostgresBackbone
 {
-    /// <summary>Reads <c>ChatCluster:Postgres</c>; fails at once, naming the key, when the connection string is missing.</summary>
+    private const string MessageLogPool = "chatcluster-message-log";
+
+    /// <summary>Reads <c>ChatCluster:Postgres</c>; fails at once, naming the key, when the connection string is missing or a limit is out of range.</summary>
     public static PostgresOptions ReadPostgresOptions(this IConfiguration configuration)
     {
-        var options = configuration.GetSection(PostgresOptions.SectionName).Get<PostgresOptions>() ?? new PostgresOptions();
+        var options = ValidatedSection.Read<PostgresOptions>(configuration, PostgresOptions.SectionName, o => o.Problems());
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new OptionsValidationException(PostgresOptions.ConnectionStringKey, typeof(PostgresOptions),
@@ -46,8 +49,11 @@ public static class PostgresBackbone
 
     public static ISiloBuilder AddChatClusterPostgres(this ISiloBuilder silo, ChatSiloOptions options, PostgresOptions postgres, PersonalDataCipher cipher)
     {
-        var connectionString = postgres.ConnectionString!;
+        // Every pool below draws on one budget, so the silo never holds more than MaxConnections (issue 12).
+        var budget = PostgresConnectionBudget.For(postgres);
+        var connectionString = budget.Orleans;
         silo.Services.AddSingleton(postgres);
+        silo.Services.AddSingleton(budget);
         silo.Services.AddSingleton(cipher);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaGate>();
 
@@ -79,6 +85,7 @@ public static class PostgresBackbone
                 // Clearing state deletes the row (R1, R5), and the grain starts over at ETag 1; docs/postgres.md.
                 o.DeleteStateOnClear = true;
             });
+            DatabaseFaultStorage.Decorate(silo.Services, name);
         }
         // Every "chat" state blob is sealed with AES-256-GCM before it reaches orleans_storage (S1). This runs after
         // Orleans' own post-configuration has chosen the serializer, and wraps it.
@@ -95,8 +102,14 @@ public static class PostgresBackbone
             o.ConnectionString = connectionString;
         });
 
-        silo.Services.AddSingleton<IConversationLog>(_ => new PostgresConversationLog(NpgsqlDataSource.Create(connectionString), cipher));
-        silo.Services.AddSingleton<IStreamBookkeeping>(_ => new PostgresStreamBookkeeping(NpgsqlDataSource.Create(connectionString), options.ServiceId));
+        silo.Services.AddKeyedSingleton(MessageLogPool, (_, _) => NpgsqlDataSource.Create(budget.MessageLog));
+        silo.Services.AddSingleton(services => new MessageLogWriter(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), postgres.MessageLog,
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<MessageLogWriter>>()));
+        silo.Services.AddSingleton<IConversationLog>(services => new PostgresConversationLog(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), services.GetRequiredService<MessageLogWriter>(), cipher));
+        silo.Services.AddSingleton<IStreamBookkeeping>(services => new PostgresStreamBookkeeping(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(MessageLogPool), options.ServiceId));
         return silo;
     }
 }

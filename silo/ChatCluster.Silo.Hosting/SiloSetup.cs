@@ -21,6 +21,8 @@ public static class SiloSetup
         var options = configuration.GetSection(ChatSiloOptions.Section).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
         silo.Services.AddSingleton(options);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        var responseTimeout = FailureDetection.ValidResponseTimeout(options);
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
 
         silo.Configure<ClusterOptions>(o =>
         {
@@ -60,6 +62,7 @@ public static class SiloSetup
         silo.AddChatRetention(configuration);
         silo.AddChatSelfService(configuration);
         silo.AddChatEmailIndexKey(configuration, required: options.Storage == StorageKind.Postgres);
+        silo.AddIncomingGrainCallFilter<Database.GrainBoundaryFaults>();
         return silo;
     }
 

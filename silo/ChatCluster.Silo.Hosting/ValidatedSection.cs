@@ -18,7 +18,8 @@ internal static class ValidatedSection
         }
         catch (InvalidOperationException ex)
         {
-            throw new OptionsValidationException(section, typeof(T), [$"{section}: {ex.InnerException?.Message ?? ex.Message}"]);
+            // The outer message names the key ("… at 'ChatCluster:Postgres:MaxConnections' to type …"), the inner one why.
+            throw new OptionsValidationException(section, typeof(T), [ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message]);
         }
         var found = problems(options).ToList();
         if (found.Count > 0) throw new OptionsValidationException(section, typeof(T), found);

@@ -21,12 +21,12 @@ internal static class SiloHealth
 
     private static async Task<IResult> Check(IServiceProvider services)
     {
-        var postgres = services.GetService<PostgresOptions>();
+        var postgres = services.GetService<PostgresConnectionBudget>();
         if (postgres is null) return Results.Ok(new { status = "healthy", storage = "memory", redis = NotUsed });
         try
         {
             using var timeout = new CancellationTokenSource(ProbeTimeout);
-            await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+            await using var connection = new NpgsqlConnection(postgres.Maintenance); // within the silo's connection budget
             await connection.OpenAsync(timeout.Token);
             await using var ping = new NpgsqlCommand("SELECT 1", connection);
             await ping.ExecuteScalarAsync(timeout.Token);

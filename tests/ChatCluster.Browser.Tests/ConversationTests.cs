@@ -21,6 +21,8 @@ public sealed class ConversationTests(BrowserFixture fixture, ITestOutputHelper 
         await widget.Page.GotoAsync(fixture.GatewayUri.ToString());
         await widget.Open();
         await Expect(widget.Presence).ToHaveTextAsync("We're online");
+        // W3: the pre-chat form says that name and email are optional (its legend, not the rating form's).
+        await Expect(widget.Page.Locator("#chatcluster-widget .contact legend")).ToHaveTextAsync("Introduce yourself (optional)");
         await Shot(widget.Page, "widget-prechat");
         await widget.Name.FillAsync("Ada");
         await widget.Say("Hello, where is my order?");

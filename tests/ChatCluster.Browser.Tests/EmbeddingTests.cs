@@ -55,6 +55,8 @@ public sealed class EmbeddingTests(BrowserFixture fixture, ITestOutputHelper out
         await Expect(widget.Notice).ToHaveTextAsync("Chat is not available on this website.");
         await Expect(widget.Notice).ToHaveAttributeAsync("role", "alert");
         await Expect(widget.Input).ToBeHiddenAsync();
+        // Nothing under the red notice invites the visitor to write.
+        await Expect(widget.Page.Locator("#chatcluster-widget .log")).ToHaveAttributeAsync("data-empty", "");
         await widget.Page.ClickAsync("#host-button");
         await Expect(widget.Page.Locator("#host-button")).ToHaveTextAsync("clicked");
         await Task.Delay(2500); // a refused widget does not retry
@@ -116,4 +118,23 @@ public sealed class EmbeddingTests(BrowserFixture fixture, ITestOutputHelper out
         await Expect(widget.Launcher).ToBeFocusedAsync();
         Assert.Empty(widget.Errors);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("agent/")]
+    public async Task The_demo_page_and_the_console_load_without_a_failed_request_favicon_included(string path)
+    {
+        await using var context = await fixture.NewContext();
+        var page = await context.NewPageAsync();
+        var failed = new List<string>();
+        page.Response += (_, response) => { if (response.Status >= 400) failed.Add($"{response.Status} {response.Url}"); };
+        await page.GotoAsync(new Uri(fixture.GatewayUri, path).ToString());
+        await page.WaitForLoadStateAsync(Microsoft.Playwright.LoadState.NetworkIdle);
+        // Chromium asks for /favicon.ico by itself; make sure it has been answered before judging.
+        var icon = await context.APIRequest.GetAsync(new Uri(fixture.GatewayUri, "favicon.ico").ToString());
+        Assert.Equal(200, icon.Status);
+        Assert.Equal("image/x-icon", icon.Headers["content-type"]);
+        Assert.Empty(failed);
+    }
 }
+

@@ -33,4 +33,27 @@ public sealed class ReportsTests(BrowserFixture fixture)
         await Expect(page.Locator("#reports")).ToBeHiddenAsync();
         await Expect(page.Locator("#inbox-title")).ToBeVisibleAsync();
     }
+
+    [Theory]
+    [InlineData(1, "1 rating")]
+    [InlineData(2, "2 ratings")]
+    public async Task The_satisfaction_tile_counts_ratings_in_words_that_agree_with_the_number(int ratings, string expected)
+    {
+        await using var context = await fixture.NewContext();
+        var page = await context.NewPageAsync();
+        // The demo tenant's real report, with the rating count set: the page's wording is under test, not the count.
+        await page.RouteAsync("**/api/reports?*", async route =>
+        {
+            var response = await route.FetchAsync();
+            var report = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!;
+            report["totals"]!["satisfaction"]!["ratings"] = ratings;
+            report["totals"]!["satisfaction"]!["average"] = 4.0;
+            await route.FulfillAsync(new() { Response = response, Body = report.ToJsonString() });
+        });
+        await fixture.LogInAgent(page);
+        await page.Locator("#reports-toggle").ClickAsync();
+
+        var tile = page.Locator("#reports-tiles .tile", new() { HasText = "Satisfaction" });
+        await Expect(tile.Locator(".tile-note")).ToHaveTextAsync(expected);
+    }
 }

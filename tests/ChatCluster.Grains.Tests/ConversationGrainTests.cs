@@ -110,28 +110,105 @@ public sealed class ConversationGrainTests(ChatGrainCluster fixture)
     }
 
     [Fact]
-    public async Task Every_accepted_message_is_published_on_the_conversation_stream_in_order()
+    public async Task Every_accepted_message_is_pushed_to_a_following_gateway_in_order()
     {
         var conversation = Started(out var key);
         await conversation.Start(Visitor, new ConversationContact(null, null));
-        var seen = new List<long>();
-        var all = new TaskCompletionSource();
+        var gateway = new RecordingGateway(ConversationEventKind.MessagePosted, expected: 5);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IConversationObserver>(gateway);
+        Assert.False(await conversation.Follow(reference)); // a new registration
+
+        for (var i = 1; i <= 5; i++) await conversation.Send(Visitor, $"c{i}", $"m{i}");
+        await gateway.All.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([1, 2, 3, 4, 5], gateway.Seqs);
+        Assert.All(gateway.Keys, k => Assert.Equal(key, k));
+
+        Assert.True(await conversation.Follow(reference)); // a refresh of a known registration
+        await conversation.Unfollow(reference);
+        await conversation.Send(Visitor, "c6", "not pushed");
+        await conversation.SetTyping(Visitor, true); // would arrive after c6 if anything were still pushed
+        await Task.Delay(200);
+        Assert.Equal(5, gateway.Seqs.Count);
+    }
+
+    [Fact]
+    public async Task An_agent_reply_that_claims_the_conversation_reaches_a_gateway_as_one_batch()
+    {
+        var conversation = Started(out _);
+        await conversation.Start(Visitor, new ConversationContact(null, null));
+        var gateway = new RecordingGateway(ConversationEventKind.MessagePosted, expected: 1);
+        await conversation.Follow(fixture.Cluster.Client.CreateObjectReference<IConversationObserver>(gateway));
+
+        await conversation.Send(Agent, "a1", "Hello, I'm here.");
+        await gateway.All.WaitAsync(TimeSpan.FromSeconds(10));
+        var batch = Assert.Single(gateway.Batches);
+        Assert.Equal([ConversationEventKind.StatusChanged, ConversationEventKind.MessagePosted], batch.Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task A_reactivated_conversation_has_forgotten_its_gateways_and_says_so_on_the_next_refresh()
+    {
+        var conversation = Started(out _);
+        await conversation.Start(Visitor, new ConversationContact(null, null));
+        var reference = fixture.Cluster.Client.CreateObjectReference<IConversationObserver>(new RecordingGateway(ConversationEventKind.MessagePosted, 1));
+        await conversation.Follow(reference);
+        await fixture.Cluster.DeactivateAsync(conversation);
+        Assert.False(await conversation.Follow(reference)); // the gateway then reads the gap from the log
+    }
+
+    [Fact]
+    public async Task A_burst_of_messages_reaches_the_tenant_inbox_as_a_few_reports_with_the_latest_state()
+    {
+        var tenant = "burst-" + Ids.Random(3);
+        var conversation = fixture.Grains.GetGrain<IConversationGrain>(NewKey(tenant));
+        var reports = new List<ConversationSummary>();
         var stream = fixture.Cluster.Client.GetStreamProvider(ChatStreams.Provider)
-            .GetStream<ConversationEvent>(StreamId.Create(ChatStreams.ConversationNamespace, key));
-        var handle = await stream.SubscribeAsync((e, _) =>
+            .GetStream<ConversationSummary>(StreamId.Create(ChatStreams.InboxNamespace, tenant));
+        var handle = await stream.SubscribeAsync((summary, _) =>
         {
-            if (e.Kind != ConversationEventKind.MessagePosted) return Task.CompletedTask;
-            lock (seen)
-            {
-                seen.Add(e.Message!.Seq);
-                if (seen.Count == 5) all.TrySetResult();
-            }
+            lock (reports) reports.Add(summary);
             return Task.CompletedTask;
         });
-        for (var i = 1; i <= 5; i++) await conversation.Send(Visitor, $"c{i}", $"m{i}");
-        await all.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await conversation.Start(Visitor, new ConversationContact(null, null));
+        for (var i = 1; i <= 30; i++) await conversation.Send(Visitor, $"c{i}", $"m{i}");
+
+        await WaitFor(() => Task.FromResult(Reports().Any(r => r.LastSeq == 30)));
         await handle.UnsubscribeAsync();
-        Assert.Equal([1, 2, 3, 4, 5], seen);
+        // The start (a status change) at once, then at most one activity report per 400 ms tick, not one per message.
+        Assert.InRange(Reports().Count, 2, 5);
+        Assert.Equal(30, (await fixture.Grains.GetGrain<ITenantInboxGrain>(tenant).List()).Single().LastSeq);
+
+        List<ConversationSummary> Reports()
+        {
+            lock (reports) return [.. reports];
+        }
+    }
+
+    /// <summary>A gateway's observer as the grain sees it: records every pushed batch.</summary>
+    private sealed class RecordingGateway(ConversationEventKind kind, int expected) : IConversationObserver
+    {
+        private readonly TaskCompletionSource all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int counted;
+
+        public List<long> Seqs { get; } = [];
+        public List<string> Keys { get; } = [];
+        public List<ConversationEvent[]> Batches { get; } = [];
+        public Task All => all.Task;
+
+        public Task OnEvents(string conversationKey, ConversationEvent[] events)
+        {
+            lock (Seqs)
+            {
+                Batches.Add(events);
+                Keys.Add(conversationKey);
+                foreach (var e in events.Where(e => e.Kind == kind))
+                {
+                    if (e.Message is { } m) Seqs.Add(m.Seq);
+                    if (++counted == expected) all.TrySetResult();
+                }
+            }
+            return Task.CompletedTask;
+        }
     }
 
     [Fact]

@@ -225,6 +225,9 @@
       case 'conversation':
         onSummary(f.conversation);
         return;
+      case 'inbox': // the latest snapshots of conversations whose messages moved, one frame per window
+        (f.conversations || []).forEach(onSummary);
+        return;
       case 'history':
         var h = conv(f.conversation.conversationId);
         h.watched = true;
@@ -245,6 +248,7 @@
       case 'ack':
         var a = conv(f.conversationId);
         a.pending = a.pending.filter(function (p) { return p.cid !== f.clientMessageId; });
+        if (el.connection.className.indexOf('down') >= 0 && ws && ws.readyState === 1) setConnection('Connected', false); // a retried send got through
         if (f.conversationId === active) renderConversation();
         return;
       case 'typing':
@@ -290,6 +294,15 @@
         renderConversation();
       }
       return;
+    }
+    if (id.indexOf('send:') === 0) {
+      // unavailable or rate_limited: nothing was stored; send it again, same clientMessageId, after the hinted wait.
+      var retryParts = id.split(':');
+      var rc = conversations[retryParts[1]];
+      if (rc) {
+        rc.pending.forEach(function (p) { if (p.cid === retryParts[2]) p.sentOn = 0; });
+        setTimeout(function () { if (ws && ws.readyState === 1) flush(rc); }, f.retryAfterMs || 1000);
+      }
     }
     setConnection(f.message, true);
   }
@@ -511,7 +524,8 @@
     Object.keys(team).forEach(function (id) {
       var li = document.createElement('li');
       li.setAttribute('data-status', team[id].status);
-      li.textContent = team[id].name + (id === me.id ? ' (you)' : '') + ': ' + team[id].status;
+      // "unknown": the gateways cannot hear each other (Redis is down), so the last status may be stale.
+      li.textContent = team[id].name + (id === me.id ? ' (you)' : '') + ': ' + (team[id].status === 'unknown' ? 'status unknown' : team[id].status);
       el.team.appendChild(li);
     });
   }

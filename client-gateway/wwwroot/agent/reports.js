@@ -86,7 +86,7 @@
       ['Conversations', t.conversations], ['Messages', t.messages], ['Missed', t.missed],
       ['First response', duration(t.firstResponse.medianSeconds) + ' median', '90% within ' + duration(t.firstResponse.p90Seconds)],
       ['Resolution', duration(t.resolution.medianSeconds) + ' median', '90% within ' + duration(t.resolution.p90Seconds)],
-      ['Satisfaction', t.satisfaction.average === null ? '–' : t.satisfaction.average.toFixed(1) + ' / 5', t.satisfaction.ratings + ' ratings']
+      ['Satisfaction', t.satisfaction.average === null ? '–' : t.satisfaction.average.toFixed(1) + ' / 5', t.satisfaction.ratings + (t.satisfaction.ratings === 1 ? ' rating' : ' ratings')]
     ].forEach(function (tile) {
       var li = h('li', { 'class': 'tile' });
       li.appendChild(h('span', { 'class': 'tile-label' }, tile[0]));

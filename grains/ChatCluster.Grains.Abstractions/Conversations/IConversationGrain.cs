@@ -4,11 +4,18 @@ namespace ChatCluster.Conversations;
 
 /// <summary>
 /// One chat between a visitor and the tenant's agents (C1). Keyed by <c>{tenantId}/{conversationId}</c>.
-/// Assigns each accepted message the next per-conversation sequence number and publishes every change
-/// on the conversation's stream.
+/// Assigns each accepted message the next per-conversation sequence number and pushes every change to the
+/// gateways that follow it (<see cref="IConversationObserver"/>).
 /// </summary>
 public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConversationContactRights
 {
+    /// <summary>
+    /// The response timeout of the chat path (send, history, typing, read), shorter than the cluster's
+    /// <c>ChatCluster:Silo:ResponseTimeout</c>: these calls answer in milliseconds, and one stuck on a silo that just
+    /// died is answered <c>unavailable</c> and resent by the client rather than waited for (C7).
+    /// </summary>
+    const string ChatPathTimeout = "00:00:02";
+
     /// <summary>Opens the conversation for <paramref name="visitor"/>; idempotent for the same visitor.</summary>
     Task<ConversationSummary> Start(Participant visitor, ConversationContact contact);
 
@@ -19,14 +26,29 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     /// Accepts a message and returns its sequence number once it is durable. Sending the same
     /// <paramref name="clientMessageId"/> again returns the original result and adds nothing.
     /// </summary>
+    [ResponseTimeout(ChatPathTimeout)]
     Task<SendResult> Send(Participant sender, string clientMessageId, string text);
 
+    /// <summary>
+    /// Registers (or refreshes) a gateway that has sockets following this conversation; it gets every later event
+    /// until it unfollows or stops refreshing within <see cref="ConversationFollowing.Expiry"/>. Returns false when
+    /// the registration was new: a gateway refreshing an existing registration that the conversation had lost (it was
+    /// reactivated) then reads what it may have missed from the log.
+    /// </summary>
+    Task<bool> Follow(IConversationObserver gateway);
+
+    /// <summary>The gateway's last socket stopped following this conversation.</summary>
+    Task Unfollow(IConversationObserver gateway);
+
     /// <summary>Messages with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
+    [ResponseTimeout(ChatPathTimeout)]
     Task<HistoryPage> GetHistory(Participant reader, long afterSeq, int maxMessages);
 
+    [ResponseTimeout(ChatPathTimeout)]
     Task SetTyping(Participant who, bool isTyping);
 
     /// <summary>Marks every message up to <paramref name="seq"/> as read by <paramref name="reader"/>.</summary>
+    [ResponseTimeout(ChatPathTimeout)]
     Task MarkRead(Participant reader, long seq);
 
     /// <summary>An agent claims the conversation (T3); it becomes assigned to them.</summary>

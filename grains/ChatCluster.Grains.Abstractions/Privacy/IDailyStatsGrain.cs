@@ -43,6 +43,9 @@ public sealed record StatsEvent(StatsEventKind Kind, TimeSpan Duration = default
 
     /// <summary>For <see cref="StatsEventKind.ConversationStarted"/>: the visitor's country (coarse location, R2), if known.</summary>
     [Id(4)] public string? Country { get; init; }
+
+    /// <summary>How many such events this one stands for: conversations send their message counts coalesced (default 1).</summary>
+    [Id(5)] public int Count { get; init; } = 1;
 }
 
 /// <summary>Country codes as the statistics keep them: two upper-case letters, <see cref="Unknown"/> otherwise.</summary>

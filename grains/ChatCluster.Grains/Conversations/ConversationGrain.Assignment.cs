@@ -30,7 +30,7 @@ public sealed partial class ConversationGrain
         state.State.AssignedAgentId = target.AgentId;
         state.State.LastActivityAt = time.GetUtcNow();
         await state.WriteStateAsync();
-        await AnnounceStatus(by);
+        Publish(AnnounceStatus(by));
         return Summary();
     }
 

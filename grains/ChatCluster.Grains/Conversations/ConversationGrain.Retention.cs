@@ -111,6 +111,7 @@ public sealed partial class ConversationGrain
     /// </summary>
     private async Task DeletePersonalData(string? redactedEmail, DateTimeOffset now)
     {
+        FlushCounts(); // counts are anonymous, and complete before the conversation goes
         var wasLive = state.State.Status != ConversationStatus.Closed;
         var leaving = Summary() with { VisitorName = null, Status = ConversationStatus.Closed };
         await log.Delete(key);
@@ -142,14 +143,15 @@ public sealed partial class ConversationGrain
     {
         if (message.Sender.IsVisitor)
         {
-            if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.VisitorMessage);
+            if (FeedsStatistics) CountLater(StatsEventKind.VisitorMessage, message.SentAt);
             return;
         }
         if (!message.Sender.IsAgent) return;
-        if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.AgentMessage);
+        if (FeedsStatistics) CountLater(StatsEventKind.AgentMessage, message.SentAt);
         if (state.State.FirstResponseAt is not null) return;
         state.State.FirstResponseAt = message.SentAt;
         await state.WriteStateAsync();
+        FlushCounts(); // a milestone: the day's counts include the messages before it
         if (FeedsStatistics) _ = GrainFactory.Count(tenantId, message.SentAt, StatsEventKind.FirstResponse, message.SentAt - state.State.StartedAt);
     }
 }

@@ -7,7 +7,6 @@ using ChatCluster.Privacy;
 using ChatCluster.Tenants;
 using ChatCluster.Visitors;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 
 namespace ChatCluster.Grains.Conversations;
 
@@ -20,7 +19,7 @@ public sealed partial class ConversationGrain(
 {
     private readonly List<ChatMessage> messages = [];
     private readonly Dictionary<string, ChatMessage> byClientId = new(StringComparer.Ordinal);
-    private IAsyncStream<ConversationEvent> stream = null!;
+    private readonly ConversationFollowers followers = new(time);
     private string key = "";
     private string tenantId = "";
     private string conversationId = "";
@@ -29,8 +28,6 @@ public sealed partial class ConversationGrain(
     {
         key = this.GetPrimaryKeyString();
         (tenantId, conversationId) = GrainKeys.Split(key);
-        stream = this.GetStreamProvider(ChatStreams.Provider)
-            .GetStream<ConversationEvent>(StreamId.Create(ChatStreams.ConversationNamespace, key));
         if (state.State.Started)
         {
             foreach (var message in await log.ReadAll(key)) Remember(message);
@@ -68,8 +65,16 @@ public sealed partial class ConversationGrain(
             _ = GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, now))
                 .Record(new StatsEvent(StatsEventKind.ConversationStarted, At: now) { Country = analytics.Country });
         }
-        await AnnounceStatus(visitor);
+        Publish(AnnounceStatus(visitor));
         return Summary();
+    }
+
+    public Task<bool> Follow(IConversationObserver gateway) => Task.FromResult(followers.Follow(gateway));
+
+    public Task Unfollow(IConversationObserver gateway)
+    {
+        followers.Unfollow(gateway);
+        return Task.CompletedTask;
     }
 
     public Task<ConversationSummary?> GetSummary() => Task.FromResult(state.State.Started ? Summary() : null);
@@ -93,10 +98,21 @@ public sealed partial class ConversationGrain(
             throw ChatRuleException.Invalid($"A conversation holds at most {MessageLimits.MaxMessagesPerConversation} messages; start a new one.");
 
         var message = new ChatMessage(LastSeq + 1, clientMessageId, sender, text, time.GetUtcNow());
-        await log.Append(key, message); // durable from here on: the ack may be sent
+        try
+        {
+            await log.Append(key, message); // durable from here on: the ack may be sent
+        }
+        catch (ConversationLogUncertainException ex)
+        {
+            // Whether the row committed is unknown: the next activation reads the log afresh, and a retry with the
+            // same client message id then finds its message instead of taking a second sequence number.
+            DeactivateOnIdle();
+            throw ex.Unavailable;
+        }
         Remember(message);
         await CountMessage(message);
 
+        var posted = ConversationEvent.Posted(conversationId, message);
         if (sender.IsAgent && state.State.Status == ConversationStatus.Open)
         {
             // An agent replying to an unclaimed conversation takes it (T3).
@@ -104,14 +120,13 @@ public sealed partial class ConversationGrain(
             state.State.AssignedAgentId = sender.Id;
             await state.WriteStateAsync();
             if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, message.SentAt, sender.Id);
-            await AnnounceStatus(sender);
+            Publish(AnnounceStatus(sender), posted); // one push per gateway for both
         }
         else
         {
-            ReportToInbox();
+            ReportActivity();
+            Publish(posted);
         }
-
-        await Publish(ConversationEvent.Posted(conversationId, message));
         return new SendResult(message.Seq, message.SentAt, Duplicate: false);
     }
 
@@ -125,11 +140,11 @@ public sealed partial class ConversationGrain(
         return Task.FromResult(new HistoryPage(Summary(), page, marks, HasMore: start + page.Count < messages.Count));
     }
 
-    public async Task SetTyping(Participant who, bool isTyping)
+    public Task SetTyping(Participant who, bool isTyping)
     {
         EnsureParticipant(who);
-        if (state.State.Status == ConversationStatus.Closed) return;
-        await Publish(ConversationEvent.Typing(conversationId, who, isTyping, time.GetUtcNow()));
+        if (state.State.Status != ConversationStatus.Closed) Publish(ConversationEvent.Typing(conversationId, who, isTyping, time.GetUtcNow()));
+        return Task.CompletedTask;
     }
 
     public async Task MarkRead(Participant reader, long seq)
@@ -139,8 +154,8 @@ public sealed partial class ConversationGrain(
         var markKey = $"{reader.Kind}:{reader.Id}";
         if (seq <= 0 || (state.State.ReadMarks.TryGetValue(markKey, out var mark) && mark.Seq >= seq)) return;
         state.State.ReadMarks[markKey] = new ReadMark(reader, seq);
-        await state.WriteStateAsync();
-        await Publish(ConversationEvent.Read(conversationId, reader, seq, time.GetUtcNow()));
+        SaveReadMarksSoon();
+        Publish(ConversationEvent.Read(conversationId, reader, seq, time.GetUtcNow()));
     }
 
     public async Task<ConversationSummary> Assign(Participant agent)
@@ -156,7 +171,7 @@ public sealed partial class ConversationGrain(
         state.State.LastActivityAt = time.GetUtcNow();
         await state.WriteStateAsync();
         if (FeedsStatistics) _ = GrainFactory.CountAssigned(tenantId, state.State.LastActivityAt, agent.Id);
-        await AnnounceStatus(agent);
+        Publish(AnnounceStatus(agent));
         return Summary();
     }
 
@@ -173,7 +188,8 @@ public sealed partial class ConversationGrain(
             _ = GrainFactory.Count(tenantId, state.State.ClosedAt.Value, StatsEventKind.Resolved, state.State.ClosedAt.Value - state.State.StartedAt);
             if (state.State.FirstResponseAt is null) _ = GrainFactory.CountMissed(tenantId, state.State.ClosedAt.Value);
         }
-        await AnnounceStatus(by);
+        FlushCounts(); // the day's message counts are complete when the conversation is
+        Publish(AnnounceStatus(by));
         await MailTranscript();
         return Summary();
     }
@@ -208,29 +224,20 @@ public sealed partial class ConversationGrain(
         }
     }
 
-    private async Task AnnounceStatus(Participant by)
+    /// <summary>Reports a status or assignment change to the inbox and routing at once; returns the event for the followers.</summary>
+    private ConversationEvent AnnounceStatus(Participant by)
     {
         var summary = Summary();
         ReportToInbox();
         TrackAssignment(summary);
-        await Publish(ConversationEvent.StatusChanged(summary, by, time.GetUtcNow()));
+        return ConversationEvent.StatusChanged(summary, by, time.GetUtcNow());
     }
 
-    private void ReportToInbox() =>
-        _ = GrainFactory.GetGrain<ITenantInboxGrain>(tenantId).Update(Summary());
-
-    private async Task Publish(ConversationEvent e)
-    {
-        try
-        {
-            await stream.OnNextAsync(e);
-        }
-        catch (Exception ex)
-        {
-            // The change is already durable; a client that misses the event gets it on resume.
-            logger.LogWarning(ex, "Publishing {Kind} on conversation {Conversation} failed", e.Kind, key);
-        }
-    }
+    /// <summary>
+    /// Pushes the events of this call to every following gateway, one one-way call each. The change is already
+    /// durable: a gateway that misses the push reads the gap from the log (docs/protocol.md §5).
+    /// </summary>
+    private void Publish(params ConversationEvent[] events) => followers.Push(key, events);
 
     private ConversationSummary Summary() => new(
         conversationId, state.State.VisitorId, state.State.VisitorName, state.State.Status,

@@ -38,8 +38,8 @@ public sealed partial class DailyStatsGrain(
         switch (e.Kind)
         {
             case StatsEventKind.ConversationStarted: s.ConversationsStarted++; CountCountry(e.Country); break;
-            case StatsEventKind.VisitorMessage: s.VisitorMessages++; break;
-            case StatsEventKind.AgentMessage: s.AgentMessages++; break;
+            case StatsEventKind.VisitorMessage: s.VisitorMessages += Math.Max(1, e.Count); break;
+            case StatsEventKind.AgentMessage: s.AgentMessages += Math.Max(1, e.Count); break;
             case StatsEventKind.FirstResponse: s.FirstResponses++; s.FirstResponseSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
             case StatsEventKind.Resolved: s.Resolved++; s.ResolutionSecondsTotal += Math.Max(0, e.Duration.TotalSeconds); break;
             case StatsEventKind.Expired: s.Expired++; break;

@@ -56,7 +56,7 @@ public sealed partial class DailyStatsGrain : IDayReportGrain
         switch (e.Kind)
         {
             case StatsEventKind.ConversationStarted when hour >= 0: r.ConversationsByHour[hour]++; break;
-            case StatsEventKind.VisitorMessage or StatsEventKind.AgentMessage when hour >= 0: r.MessagesByHour[hour]++; break;
+            case StatsEventKind.VisitorMessage or StatsEventKind.AgentMessage when hour >= 0: r.MessagesByHour[hour] += Math.Max(1, e.Count); break;
             case StatsEventKind.FirstResponse: DayReportCounters.Add(r.FirstResponseHistogram, e.Duration); break;
             case StatsEventKind.Resolved: DayReportCounters.Add(r.ResolutionHistogram, e.Duration); break;
             case StatsEventKind.Rated when e.Score is >= 1 and <= 5: r.Ratings[e.Score - 1]++; break;

@@ -3,24 +3,46 @@ using ChatCluster.Conversations;
 using ChatCluster.Grains.Conversations;
 using ChatCluster.Silo.Hosting.Encryption;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ChatCluster.Silo.Hosting.Database;
 
 /// <summary>
-/// The message log in PostgreSQL (<c>conversation_messages</c>, migration 0005): one INSERT per
-/// accepted message, so a message costs the same however long its conversation is. The grain
-/// acknowledges a message only after <see cref="Append"/> returns, which makes the ack a promise
-/// that survives the death of any process (issue 3, "message durability"). <c>sender_name</c> and <c>body</c> are
-/// sealed with AES-256-GCM (S1), bound to their conversation, sequence number and column.
+/// The message log in PostgreSQL (<c>conversation_messages</c>, migration 0005). Appends go through the silo's one
+/// <see cref="MessageLogWriter"/>, which commits the appends of all conversations together (group commit), so a
+/// message costs a share of one round trip however long its conversation is. The grain acknowledges a message only
+/// after <see cref="Append"/> returns, which makes the ack a promise that survives the death of any process (issue 3,
+/// "message durability"). <c>sender_name</c> and <c>body</c> are sealed with AES-256-GCM (S1), bound to their
+/// conversation, sequence number and column; sealing happens here, on the caller's thread, not in the writer.
+/// A database fault comes out as the retryable <c>unavailable</c> error (issue 12), never as an Npgsql exception.
 /// </summary>
-public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, PersonalDataCipher cipher) : IConversationLog, IAsyncDisposable
+public sealed class PostgresConversationLog : IConversationLog, IAsyncDisposable
 {
-    private const string InsertSql = """
-        INSERT INTO conversation_messages
-            (tenant_id, conversation_id, seq, client_message_id, sender_kind, sender_id, sender_name, body, sent_at)
-        VALUES (@tenant, @conversation, @seq, @client_message_id, @sender_kind, @sender_id, @sender_name, @body, @sent_at)
-        """;
+    private readonly NpgsqlDataSource dataSource;
+    private readonly MessageLogWriter writer;
+    private readonly PersonalDataCipher cipher;
+    private readonly bool owned;
+
+    /// <summary>The silo's log: the data source and the writer belong to the silo's services.</summary>
+    public PostgresConversationLog(NpgsqlDataSource dataSource, MessageLogWriter writer, PersonalDataCipher cipher)
+    {
+        this.dataSource = dataSource;
+        this.writer = writer;
+        this.cipher = cipher;
+    }
+
+    /// <summary>A log of its own (tools, tests), with a writer on default settings; disposing it disposes both.</summary>
+    public PostgresConversationLog(NpgsqlDataSource dataSource, PersonalDataCipher cipher)
+        : this(dataSource, new MessageLogWriter(dataSource, new MessageLogOptions(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), cipher)
+    {
+        owned = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!owned) return;
+        await writer.DisposeAsync().ConfigureAwait(false);
+        await dataSource.DisposeAsync().ConfigureAwait(false);
+    }
 
     private const string ReadAllSql = """
         SELECT seq, client_message_id, sender_kind, sender_id, sender_name, body, sent_at
@@ -31,34 +53,35 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, Persona
 
     private const string DeleteSql = "DELETE FROM conversation_messages WHERE tenant_id = @tenant AND conversation_id = @conversation";
 
-    public async Task Append(string conversationKey, ChatMessage message)
+    public Task Append(string conversationKey, ChatMessage message)
     {
         var (tenant, conversation) = GrainKeys.Split(conversationKey);
-        await using var command = dataSource.CreateCommand(InsertSql);
-        command.Parameters.AddWithValue("tenant", tenant);
-        command.Parameters.AddWithValue("conversation", conversation);
-        command.Parameters.AddWithValue("seq", message.Seq);
-        command.Parameters.AddWithValue("client_message_id", message.ClientMessageId);
-        command.Parameters.AddWithValue("sender_kind", KindName(message.Sender.Kind));
-        command.Parameters.AddWithValue("sender_id", message.Sender.Id);
-        command.Parameters.Add(new NpgsqlParameter("sender_name", NpgsqlDbType.Bytea)
-        {
-            Value = message.Sender.DisplayName is { } name ? cipher.SealText(name, Context(conversationKey, message.Seq, "sender_name")) : DBNull.Value,
-        });
-        command.Parameters.AddWithValue("body", cipher.SealText(message.Text, Context(conversationKey, message.Seq, "body")));
-        command.Parameters.AddWithValue("sent_at", message.SentAt.UtcDateTime);
-        try
-        {
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // The grain is the only writer of its conversation; a clash means two activations wrote.
-            throw new InvalidOperationException($"Sequence {message.Seq} or client message id already exists in {conversationKey}.", ex);
-        }
+        return writer.Append(new MessageRow(
+            tenant,
+            conversation,
+            message.Seq,
+            message.ClientMessageId,
+            KindName(message.Sender.Kind),
+            message.Sender.Id,
+            message.Sender.DisplayName is { } name ? cipher.SealText(name, Context(conversationKey, message.Seq, "sender_name")) : null,
+            cipher.SealText(message.Text, Context(conversationKey, message.Seq, "body")),
+            message.SentAt.UtcDateTime));
     }
 
     public async Task<IReadOnlyList<ChatMessage>> ReadAll(string conversationKey)
+    {
+        try
+        {
+            return await Read(conversationKey).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DatabaseFaults.IsDatabaseFault(ex))
+        {
+            // Read while a conversation activates, where no grain call filter runs: translated here.
+            throw DatabaseFaults.Unavailable("Reading the conversation failed");
+        }
+    }
+
+    private async Task<IReadOnlyList<ChatMessage>> Read(string conversationKey)
     {
         var (tenant, conversation) = GrainKeys.Split(conversationKey);
         await using var command = dataSource.CreateCommand(ReadAllSql);
@@ -89,8 +112,6 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, Persona
         command.Parameters.AddWithValue("conversation", conversation);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
-
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     /// <summary>The associated data a column value is sealed with: its column, conversation and sequence number.</summary>
     public static string Context(string conversationKey, long seq, string column) => $"conversation_messages.{column}/{conversationKey}/{seq}";

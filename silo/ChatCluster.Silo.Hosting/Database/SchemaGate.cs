@@ -10,7 +10,7 @@ namespace ChatCluster.Silo.Hosting.Database;
 /// provider touches the database. A failure stops the silo with the migrator's message, which names
 /// the configuration key or the migrate command to run.
 /// </summary>
-internal sealed class SchemaGate(PostgresOptions options, ILogger<SchemaGate> logger, ILogger<DatabaseMigrator> migratorLogger)
+internal sealed class SchemaGate(PostgresOptions options, PostgresConnectionBudget budget, ILogger<SchemaGate> logger, ILogger<DatabaseMigrator> migratorLogger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -18,7 +18,8 @@ internal sealed class SchemaGate(PostgresOptions options, ILogger<SchemaGate> lo
 
     private async Task OnStart(CancellationToken cancellationToken)
     {
-        var status = await new DatabaseMigrator(migratorLogger).EnsureSchemaAsync(options, cancellationToken).ConfigureAwait(false);
+        var status = await new DatabaseMigrator(migratorLogger).EnsureSchemaAsync(
+            new PostgresOptions { ConnectionString = budget.Maintenance, MigrateOnStart = options.MigrateOnStart }, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("PostgreSQL schema at version {Version} on {Target}", status.CurrentVersion, DatabaseConnection.Describe(options.ConnectionString));
     }
 }

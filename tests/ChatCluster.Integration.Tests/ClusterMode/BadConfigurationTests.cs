@@ -1,6 +1,7 @@
 using ChatCluster.Gateway.Hosting;
 using ChatCluster.Silo.Hosting.Database;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ChatCluster.Integration.Tests.ClusterMode;
@@ -69,6 +70,41 @@ public sealed class BadConfigurationTests : IClassFixture<PostgresFixture>
         using var silo = await ClusterModeFixture.StartSilo(settings);
         Assert.Equal(1, await Sql.ScalarAsync<long>(empty, "SELECT count(*) FROM orleans_membership WHERE status = 3"));
         await silo.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("00:00:00.1")]
+    [InlineData("00:10:00")]
+    public async Task A_silo_with_a_response_timeout_outside_half_a_second_to_two_minutes_names_the_key(string timeout)
+    {
+        var settings = Silo(postgres.ConnectionString);
+        settings["ChatCluster:Silo:ResponseTimeout"] = timeout;
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => ClusterModeFixture.StartSilo(settings));
+        Assert.Contains("ChatCluster:Silo:ResponseTimeout", ex.Message);
+    }
+
+    [Fact]
+    public void A_client_mode_gateway_waits_seconds_not_30_for_a_grain_call_and_a_bad_response_timeout_names_the_key()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["ChatCluster:Gateway:Mode"] = "Client",
+            ["ChatCluster:Gateway:OperatorKey"] = "operator-key-0123456789",
+            ["ChatCluster:Auth:SigningKey"] = Convert.ToBase64String(new byte[32]),
+            ["ChatCluster:Postgres:ConnectionString"] = postgres.ConnectionString,
+            ["Logging:LogLevel:Default"] = "None",
+        };
+        using (var app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings)))
+        {
+            // Orleans' default is 30 s; the chat path answers unavailable in seconds instead (C7).
+            var messaging = app.Services.GetRequiredService<IOptions<Orleans.Configuration.ClientMessagingOptions>>().Value;
+            Assert.Equal(ChatCluster.Silo.Hosting.FailureDetection.ResponseTimeout, messaging.ResponseTimeout);
+            Assert.True(messaging.ResponseTimeout <= TimeSpan.FromSeconds(5));
+        }
+        settings["ChatCluster:Silo:ResponseTimeout"] = "00:05:00";
+        var tooLong = Assert.Throws<OptionsValidationException>(() => GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings)));
+        Assert.Contains("ChatCluster:Silo:ResponseTimeout", tooLong.Message);
     }
 
     [Fact]

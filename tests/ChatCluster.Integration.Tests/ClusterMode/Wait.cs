@@ -21,11 +21,11 @@ internal static class Wait
     public static Task<JsonObject> Message(ChatClient client, long seq) =>
         For(client, "message", f => (long?)f["seq"] == seq);
 
-    public static Task<JsonObject> TeamStatus(ChatClient visitor, string status) =>
-        For(visitor, "presence", f => (string?)f["scope"] == "team" && (string?)f["status"] == status);
+    public static Task<JsonObject> TeamStatus(ChatClient visitor, string status, TimeSpan? within = null) =>
+        For(visitor, "presence", f => (string?)f["scope"] == "team" && (string?)f["status"] == status, within);
 
-    public static Task<JsonObject> Subject(ChatClient agent, string scope, string subjectId, string status) =>
-        For(agent, "presence", f => (string?)f["scope"] == scope && (string?)f["subjectId"] == subjectId && (string?)f["status"] == status);
+    public static Task<JsonObject> Subject(ChatClient agent, string scope, string subjectId, string status, TimeSpan? within = null) =>
+        For(agent, "presence", f => (string?)f["scope"] == scope && (string?)f["subjectId"] == subjectId && (string?)f["status"] == status, within);
 
     /// <summary>Polls <paramref name="condition"/> until it holds.</summary>
     public static async Task Until(Func<Task<bool>> condition, string what, TimeSpan? within = null)

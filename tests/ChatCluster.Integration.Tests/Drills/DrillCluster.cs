@@ -47,8 +47,11 @@ public sealed class DrillCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>Starts silo processes and waits until all of them are Active in <c>orleans_membership</c>.</summary>
-    public async Task<IReadOnlyList<SiloProcess>> StartSilos(int count)
+    /// <summary>
+    /// Starts silo processes and waits until all of them are Active in <c>orleans_membership</c>; <paramref name="only"/>
+    /// adds settings for these silos alone (e.g. <c>ChatCluster:Silo:GatewayPort = 0</c>: a silo without a gateway).
+    /// </summary>
+    public async Task<IReadOnlyList<SiloProcess>> StartSilos(int count, IReadOnlyDictionary<string, string>? only = null)
     {
         var started = new List<SiloProcess>();
         for (var i = 0; i < count; i++)
@@ -63,6 +66,7 @@ public sealed class DrillCluster : IAsyncDisposable
                 ["ChatCluster:Encryption:ActiveKeyId"] = "k1",
                 ["ChatCluster:Privacy:EmailIndexKey"] = EmailIndexKey,
             };
+            foreach (var (key, value) in only ?? new Dictionary<string, string>()) settings[key] = value;
             var silo = SiloProcess.Start(settings);
             Silos.Add(silo);
             started.Add(silo);
@@ -90,10 +94,14 @@ public sealed class DrillCluster : IAsyncDisposable
     public const int ActiveStatus = 3;
     public const int DeadStatus = 6;
 
-    public async Task<RunningGateway> StartGateway(string? redis = null)
+    public async Task<RunningGateway> StartGateway(string? redis = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         var settings = ClusterModeFixture.ClientGatewaySettings(clusterId, ConnectionString, signingKey, redis);
-        var app = GatewayApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        var app = GatewayApp.Build([], b =>
+        {
+            b.Configuration.AddInMemoryCollection(settings);
+            configure?.Invoke(b);
+        });
         await app.StartAsync();
         var gateway = new RunningGateway(app);
         Gateways.Add(gateway);
