@@ -17,7 +17,11 @@ public static class AuthEndpoints
     }
 
     /// <param name="Totp">The current code of the agent's authenticator, when TOTP is enabled (T2).</param>
-    public sealed record LoginRequest(string? TenantId, string? Email, string? Password, string? Totp = null);
+    /// <param name="EnrolmentCode">
+    /// The one-time code an admin issued, when the tenant requires two-step login and the agent has not enrolled:
+    /// without it a password alone does not open the enrolment (T2).
+    /// </param>
+    public sealed record LoginRequest(string? TenantId, string? Email, string? Password, string? Totp = null, string? EnrolmentCode = null);
 
     /// <param name="MfaEnrolmentRequired">
     /// True when the tenant requires MFA and the agent has not enrolled: the token then opens only <c>/api/me/totp</c>.
@@ -34,7 +38,7 @@ public static class AuthEndpoints
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ProblemMapping.Problem(ErrorCodes.RateLimited, $"{refused.Reason}; try again in {seconds} seconds.");
         }
-        var (result, outcome) = await Verify(request.TenantId, request.Email, request.Password, request.Totp, grains, tokens);
+        var (result, outcome) = await Verify(request, grains, tokens);
         if (outcome == Outcome.Failed) throttle.Failed(request.TenantId, request.Email);
         else if (outcome == Outcome.LoggedIn) throttle.Succeeded(request.TenantId, request.Email);
         return result;
@@ -48,8 +52,9 @@ public static class AuthEndpoints
         Neither,
     }
 
-    private static async Task<(IResult, Outcome)> Verify(string tenantId, string email, string password, string? totp, IClusterClient grains, AgentTokens tokens)
+    private static async Task<(IResult, Outcome)> Verify(LoginRequest request, IClusterClient grains, AgentTokens tokens)
     {
+        var (tenantId, email, password, totp) = (request.TenantId!, request.Email!, request.Password!, request.Totp);
         var credentials = Ids.IsTenantId(tenantId) && email.Length <= 254
             ? await grains.GetGrain<ITenantGrain>(tenantId).FindCredentials(email)
             : null;
@@ -64,7 +69,8 @@ public static class AuthEndpoints
         // Second step (T2): the password was right; an enrolled agent must also give the current TOTP code.
         var agent = credentials!.Agent;
         var mfa = grains.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(tenantId, agent.AgentId));
-        if (await mfa.IsEnabled())
+        var secondFactor = await mfa.IsEnabled();
+        if (secondFactor)
         {
             if (string.IsNullOrWhiteSpace(totp))
                 return (ProblemMapping.Problem(ErrorCodes.TotpRequired, "Enter the 6-digit code from your authenticator app (field totp)."), Outcome.Neither);
@@ -79,11 +85,17 @@ public static class AuthEndpoints
         }
         else if ((await grains.GetGrain<ITenantGrain>(tenantId).GetSecurity()).RequireMfa)
         {
-            var (enrolToken, enrolExpires) = tokens.Issue(tenantId, agent, enrolOnly: true);
+            if (string.IsNullOrWhiteSpace(request.EnrolmentCode))
+                return (ProblemMapping.Problem(ErrorCodes.EnrolmentCodeRequired,
+                    "Your team requires two-step login: ask an admin for your enrolment code and send it as enrolmentCode."), Outcome.Neither);
+            if (request.EnrolmentCode.Length > 64
+                || !await grains.GetGrain<IAgentSetupCodesGrain>(GrainKeys.Scoped(tenantId, agent.AgentId)).Redeem(SetupPurpose.MfaEnrolment, request.EnrolmentCode))
+                return (ProblemMapping.Problem(ErrorCodes.InvalidCode, "The enrolment code is wrong, used or expired; ask an admin for a new one."), Outcome.Failed);
+            var (enrolToken, enrolExpires) = tokens.Issue(tenantId, agent, credentials.Stamp, enrolOnly: true);
             return (Results.Ok(new LoginResponse(enrolToken, enrolExpires, agent, tenantId, MfaEnrolmentRequired: true)), Outcome.LoggedIn);
         }
 
-        var (token, expires) = tokens.Issue(tenantId, agent);
+        var (token, expires) = tokens.Issue(tenantId, agent, credentials.Stamp, secondFactor);
         return (Results.Ok(new LoginResponse(token, expires, agent, tenantId)), Outcome.LoggedIn);
     }
 }

@@ -60,19 +60,25 @@ public static class MfaEndpoints
         var me = Principal(http);
         if (string.IsNullOrWhiteSpace(request.Code)) return ProblemMapping.Problem(ErrorCodes.MissingField, "code is required.");
         await Mfa(grains, me).Confirm(request.Code);
-        var agent = await grains.GetGrain<ITenantGrain>(me.TenantId).GetAgent(me.AgentId);
-        if (agent is null) return ProblemMapping.Problem(ErrorCodes.InvalidToken, "This account no longer exists.");
-        var (token, expires) = tokens.Issue(me.TenantId, agent);
+        var credentials = await grains.GetGrain<ITenantGrain>(me.TenantId).GetCredentials(me.AgentId);
+        if (credentials is null) return ProblemMapping.Problem(ErrorCodes.InvalidToken, "This account no longer exists.");
+        var (token, expires) = tokens.Issue(me.TenantId, credentials.Agent, credentials.Stamp, secondFactor: true);
         return Results.Ok(new ConfirmResponse(true, token, expires));
     }
 
     private static async Task<IResult> GetSecurity(HttpContext http, IClusterClient grains) =>
         Results.Ok(await grains.GetGrain<ITenantGrain>(Principal(http).TenantId).GetSecurity());
 
-    private static async Task<IResult> SetSecurity(SecurityRequest request, HttpContext http, IClusterClient grains)
+    private static async Task<IResult> SetSecurity(SecurityRequest request, HttpContext http, IClusterClient grains, TenantStandings standings)
     {
         if (request.RequireMfa is not { } require) return ProblemMapping.Problem(ErrorCodes.MissingField, "requireMfa is required.");
-        return Results.Ok(await grains.GetGrain<ITenantGrain>(Principal(http).TenantId).SetSecurity(new TenantSecurity(require)));
+        var me = Principal(http);
+        // Whoever turns the requirement on must already use it, or they would end their own session with no way back.
+        if (require && !await Mfa(grains, me).IsEnabled())
+            return ProblemMapping.Problem(ErrorCodes.Conflict, "Enrol your own authenticator (POST /api/me/totp/enrol) before requiring two-step login for the team.");
+        var security = await grains.GetGrain<ITenantGrain>(me.TenantId).SetSecurity(new TenantSecurity(require));
+        standings.Forget(me.TenantId); // sessions opened with a password alone end now (T2)
+        return Results.Ok(security);
     }
 
     /// <summary>The otpauth URI as an SVG QR code, drawn on the server so the console needs no QR library.</summary>

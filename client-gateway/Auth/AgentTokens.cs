@@ -10,6 +10,18 @@ namespace ChatCluster.Gateway.Auth;
 /// <summary>An authenticated team member, as read from a valid bearer token.</summary>
 public sealed record AgentPrincipal(string TenantId, string AgentId, AgentRole Role, string DisplayName)
 {
+    /// <summary>The tenant generation and agent security stamp the token was issued with (T2): compared on every use.</summary>
+    public SessionStamp Stamp { get; init; } = new("", "");
+
+    /// <summary>The login proved a second factor (TOTP), so a tenant's MFA requirement is met by this session.</summary>
+    public bool SecondFactor { get; init; }
+
+    /// <summary>When the token was issued (<c>iat</c>), to tell a token newer than a cached stamp from a revoked one.</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>The token may only enrol a second factor (see <see cref="AgentTokens.EnrolOnlyScope"/>).</summary>
+    public bool EnrolOnly { get; init; }
+
     public Participant AsParticipant() => new(ParticipantKind.Agent, AgentId, DisplayName);
 
     public bool IsAdmin => Role is AgentRole.Admin or AgentRole.Owner;
@@ -25,6 +37,14 @@ public sealed class AgentTokens
     /// <summary>Present with <see cref="EnrolOnlyScope"/> on a token that may only enrol a second factor (T2).</summary>
     public const string ScopeClaim = "scope";
     public const string EnrolOnlyScope = "mfa-enrol";
+
+    /// <summary>The tenant's generation and the agent's security stamp at issue (T2): a change of either ends the session.</summary>
+    public const string GenerationClaim = "gen";
+    public const string StampClaim = "stamp";
+
+    /// <summary>How the agent authenticated (RFC 8176): <c>otp</c> when a TOTP code was part of the login.</summary>
+    public const string MethodClaim = "amr";
+    public const string SecondFactorMethod = "otp";
 
     private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
     private readonly SymmetricSecurityKey key;
@@ -54,8 +74,10 @@ public sealed class AgentTokens
 
     public TokenValidationParameters ValidationParameters { get; }
 
+    /// <param name="stamp">The tenant's generation and the agent's security stamp now; the token is valid while they stay the same.</param>
+    /// <param name="secondFactor">The agent proved a TOTP code in this login.</param>
     /// <param name="enrolOnly">A token for an agent whose tenant requires MFA and who has not enrolled yet: it opens only the enrolment API.</param>
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string tenantId, AgentInfo agent, bool enrolOnly = false)
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string tenantId, AgentInfo agent, SessionStamp stamp, bool secondFactor = false, bool enrolOnly = false)
     {
         var claims = new Dictionary<string, object>
         {
@@ -63,7 +85,10 @@ public sealed class AgentTokens
             [TenantClaim] = tenantId,
             [RoleClaim] = agent.Role.ToString().ToLowerInvariant(),
             [NameClaim] = agent.DisplayName,
+            [GenerationClaim] = stamp.TenantGeneration,
+            [StampClaim] = stamp.AgentStamp,
         };
+        if (secondFactor) claims[MethodClaim] = SecondFactorMethod;
         if (enrolOnly) claims[ScopeClaim] = EnrolOnlyScope;
         var now = time.GetUtcNow();
         var expires = now + (enrolOnly && options.EnrolmentTokenLifetime < options.TokenLifetime ? options.EnrolmentTokenLifetime : options.TokenLifetime);
@@ -96,7 +121,13 @@ public sealed class AgentTokens
         var agent = user.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
         var role = user.FindFirst(RoleClaim)?.Value;
         if (tenant is null || agent is null || !Enum.TryParse<AgentRole>(role, ignoreCase: true, out var parsed)) return null;
-        return new AgentPrincipal(tenant, agent, parsed, user.FindFirst(NameClaim)?.Value ?? agent);
+        return new AgentPrincipal(tenant, agent, parsed, user.FindFirst(NameClaim)?.Value ?? agent)
+        {
+            Stamp = new SessionStamp(user.FindFirst(GenerationClaim)?.Value ?? "", user.FindFirst(StampClaim)?.Value ?? ""),
+            SecondFactor = user.HasClaim(MethodClaim, SecondFactorMethod),
+            EnrolOnly = IsEnrolOnly(user),
+            IssuedAt = long.TryParse(user.FindFirst(JwtRegisteredClaimNames.Iat)?.Value, out var iat) ? DateTimeOffset.FromUnixTimeSeconds(iat) : null,
+        };
     }
 
     public static bool IsEnrolOnly(ClaimsPrincipal user) => user.HasClaim(ScopeClaim, EnrolOnlyScope);

@@ -25,8 +25,8 @@ public sealed class LoginThrottle
 
     private readonly AuthOptions options;
     private readonly TimeProvider time;
-    private readonly BoundedTable<TokenBucket> addresses = new();
-    private readonly BoundedTable<Failures> accounts = new();
+    private readonly BoundedTable<TokenBucket> addresses = new(MaxTrackedAccounts);
+    private readonly BoundedTable<Failures> accounts = new(MaxTrackedAccounts);
 
     public LoginThrottle(AuthOptions options, TimeProvider time)
     {
@@ -38,7 +38,7 @@ public sealed class LoginThrottle
     public (TimeSpan RetryAfter, string Reason)? Check(IPAddress? address, string tenantId, string email)
     {
         var now = time.GetUtcNow();
-        if (TakeFromBucket(AddressKey(address), now) is { } wait)
+        if (TakeFromBucket(ClientAddress.Key(address), now) is { } wait)
             return (wait, "Too many login attempts from your address");
         if (Key(tenantId, email) is { } key && accounts.Entries.TryGetValue(key, out var failures) && failures.LockedFor(now, options) is { } locked)
             return (locked, "Too many failed logins for this account");
@@ -76,48 +76,6 @@ public sealed class LoginThrottle
             if (bucket.TryTake(out var wait)) return null;
             return wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait;
         }
-    }
-
-    /// <summary>
-    /// One of the throttle's tables, kept near <see cref="MaxTrackedAccounts"/>: when it is full, entries that no
-    /// longer change any answer (lock over, allowance refilled) are dropped, at most once a second so a flood does
-    /// not turn every attempt into a scan. Past twice the bound — a flood from more sources than the table holds —
-    /// it starts over: such a flood gains nothing from a per-source count anyway, and the memory stays bounded.
-    /// </summary>
-    private sealed class BoundedTable<T>
-    {
-        private DateTimeOffset lastPrune = DateTimeOffset.MinValue;
-
-        public ConcurrentDictionary<string, T> Entries { get; } = new(StringComparer.Ordinal);
-
-        public void MakeRoom(DateTimeOffset now, Func<T, bool> finished)
-        {
-            if (Entries.Count < MaxTrackedAccounts) return;
-            lock (Entries)
-            {
-                if (now - lastPrune < TimeSpan.FromSeconds(1)) return;
-                lastPrune = now;
-                foreach (var (key, entry) in Entries)
-                {
-                    if (finished(entry)) Entries.TryRemove(key, out _);
-                }
-                if (Entries.Count >= 2 * MaxTrackedAccounts) Entries.Clear();
-            }
-        }
-    }
-
-    /// <summary>
-    /// The client an allowance belongs to: an IPv4 address, or an IPv6 /64 (one subscriber's usual assignment, so
-    /// a host cannot multiply its allowance by walking its own prefix).
-    /// </summary>
-    private static string AddressKey(IPAddress? address)
-    {
-        if (address is null) return "unknown";
-        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4().ToString();
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
     }
 
     /// <summary>

@@ -24,10 +24,10 @@ public static class ClosedTenantAllowedExtensions
 }
 
 /// <summary>Why <see cref="OpenTenantRequirement"/> failed: carried to <see cref="TenantStandingResultHandler"/> for the answer.</summary>
-public sealed class TenantNotOpen(IAuthorizationHandler handler, TenantStanding standing)
-    : AuthorizationFailureReason(handler, standing == TenantStanding.Closed ? "The tenant is closed." : "The tenant no longer exists.")
+public sealed class TenantNotOpen(IAuthorizationHandler handler, SessionCheck check)
+    : AuthorizationFailureReason(handler, check.ToString())
 {
-    public TenantStanding Standing { get; } = standing;
+    public SessionCheck Check { get; } = check;
 }
 
 public sealed class OpenTenantHandler(TenantStandings standings) : AuthorizationHandler<OpenTenantRequirement>
@@ -35,12 +35,12 @@ public sealed class OpenTenantHandler(TenantStandings standings) : Authorization
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, OpenTenantRequirement requirement)
     {
         // A token without a tenant is refused by the policy's claim requirement; nothing to ask here.
-        if (context.User.FindFirst(AgentTokens.TenantClaim)?.Value is not { } tenantId) return;
-        var standing = await standings.Get(tenantId);
-        if (standing == TenantStanding.Open || (standing == TenantStanding.Closed && AllowsClosedTenant(context.Resource)))
+        if (AgentTokens.FromClaims(context.User) is not { } agent) return;
+        var check = await standings.Check(agent);
+        if (check == SessionCheck.Valid || (check == SessionCheck.TenantClosed && AllowsClosedTenant(context.Resource)))
             context.Succeed(requirement);
         else
-            context.Fail(new TenantNotOpen(this, standing));
+            context.Fail(new TenantNotOpen(this, check));
     }
 
     private static bool AllowsClosedTenant(object? resource)
@@ -57,7 +57,8 @@ public sealed class OpenTenantHandler(TenantStandings standings) : Authorization
 
 /// <summary>
 /// Answers a refusal by <see cref="OpenTenantHandler"/> with the protocol's codes instead of a bare 403: a closed
-/// tenant gets <c>403 tenant_closed</c>, a purged one <c>401 invalid_token</c>. Every other result goes the default way.
+/// tenant gets <c>403 tenant_closed</c>, a purged one <c>401 invalid_token</c>, a revoked session (T2) <c>401
+/// session_revoked</c>. Every other result goes the default way.
 /// </summary>
 public sealed class TenantStandingResultHandler : IAuthorizationMiddlewareResultHandler
 {
@@ -67,10 +68,21 @@ public sealed class TenantStandingResultHandler : IAuthorizationMiddlewareResult
     {
         if (!authorizeResult.Forbidden || authorizeResult.AuthorizationFailure?.FailureReasons.OfType<TenantNotOpen>().FirstOrDefault() is not { } reason)
             return fallback.HandleAsync(next, context, policy, authorizeResult);
-        var problem = reason.Standing == TenantStanding.Closed
-            ? ProblemMapping.Problem(ErrorCodes.TenantClosed,
-                "This account is closed; its data is deleted at the end of the grace period. Only the owner's GET /api/settings/account-closure and POST /api/settings/reopen-account still answer.")
-            : ProblemMapping.Problem(ErrorCodes.InvalidToken, "This account no longer exists; its data was deleted after the account was closed.");
+        var problem = reason.Check switch
+        {
+            SessionCheck.TenantClosed => ProblemMapping.Problem(ErrorCodes.TenantClosed,
+                "This account is closed; its data is deleted at the end of the grace period. Only the owner's GET /api/settings/account-closure and POST /api/settings/reopen-account still answer."),
+            SessionCheck.TenantGone => ProblemMapping.Problem(ErrorCodes.InvalidToken, "This account no longer exists; its data was deleted after the account was closed."),
+            _ => ProblemMapping.Problem(ErrorCodes.SessionRevoked, SessionMessages.Revoked(reason.Check)),
+        };
         return problem.ExecuteAsync(context);
     }
+}
+
+/// <summary>The words for a session that ended, the same on HTTP and the socket.</summary>
+public static class SessionMessages
+{
+    public static string Revoked(SessionCheck check) => check == SessionCheck.SecondFactorRequired
+        ? "Your team now requires two-step login; log in again with your authenticator."
+        : "Your session ended: your account, role, password or two-step login changed. Log in again.";
 }

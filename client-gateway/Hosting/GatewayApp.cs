@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ChatCluster.Gateway.Abuse;
 using ChatCluster.Gateway.Ai;
 using ChatCluster.Gateway.Api;
 using ChatCluster.Gateway.Auth;
@@ -39,9 +40,12 @@ public static class GatewayApp
         var gateway = Bind<GatewayOptions>(builder.Configuration, GatewayOptions.Section);
         var auth = Bind<AuthOptions>(builder.Configuration, AuthOptions.Section);
         var demo = Bind<DemoOptions>(builder.Configuration, DemoOptions.Section);
+        var abuse = Bind<AbuseOptions>(builder.Configuration, AbuseOptions.Section);
         ApplyModeDefaults(gateway, auth);
 
-        builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo);
+        builder.Services.AddSingleton(gateway).AddSingleton(auth).AddSingleton(demo).AddSingleton(abuse);
+        builder.Services.AddSingleton<VisitorQuotas>();
+        builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddChatClusterConnection(gateway);
         builder.Services.AddChatDelivery();
@@ -76,6 +80,7 @@ public static class GatewayApp
             .AddPolicy(MfaEndpoints.EnrolPolicy, p => p.RequireClaim(AgentTokens.TenantClaim).AddRequirements(openTenant));
         builder.Services.AddSingleton<TenantStandings>();
         builder.Services.AddHostedService<TenantClosureWatch>(); // closures made anywhere reach this gateway's sockets within a poll
+        builder.Services.AddHostedService<SessionRevocation>();
         builder.Services.AddSingleton<IAuthorizationHandler, OpenTenantHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, TenantStandingResultHandler>();
         builder.Services.AddChatClusterIntegrations();
@@ -106,6 +111,7 @@ public static class GatewayApp
         app.MapTenantEndpoints();
         app.MapAuthEndpoints();
         app.MapAgentEndpoints();
+        app.MapTeamEndpoints();
         app.MapAssignmentEndpoints();
         app.MapMfaEndpoints();
         app.MapPrivacyEndpoints();

@@ -134,6 +134,12 @@ public sealed class AuthOptions : IValidatableObject
     /// </summary>
     public TimeSpan EnrolmentTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long an admin-issued enrolment code (two-step login required, not yet enrolled; T2) stays usable.</summary>
+    public TimeSpan EnrolmentCodeLifetime { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How long an invitation (a member added without a password sets their own; T2) stays usable.</summary>
+    public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>
     /// Login attempts one client address may make per minute, right or wrong (each costs a bcrypt check). Behind a
     /// reverse proxy every client has the proxy's address: raise it to cover a whole team logging in at once.
@@ -154,6 +160,10 @@ public sealed class AuthOptions : IValidatableObject
             yield return new ValidationResult("must be positive and at most 30 days, e.g. 12:00:00.", [nameof(TokenLifetime)]);
         if (EnrolmentTokenLifetime <= TimeSpan.Zero || EnrolmentTokenLifetime > TimeSpan.FromDays(1))
             yield return new ValidationResult("must be positive and at most one day, e.g. 00:15:00.", [nameof(EnrolmentTokenLifetime)]);
+        if (EnrolmentCodeLifetime <= TimeSpan.Zero || EnrolmentCodeLifetime > TimeSpan.FromDays(30))
+            yield return new ValidationResult("must be positive and at most 30 days, e.g. 3.00:00:00.", [nameof(EnrolmentCodeLifetime)]);
+        if (InvitationLifetime <= TimeSpan.Zero || InvitationLifetime > TimeSpan.FromDays(30))
+            yield return new ValidationResult("must be positive and at most 30 days, e.g. 7.00:00:00.", [nameof(InvitationLifetime)]);
         if (LoginLockout <= TimeSpan.Zero || LoginLockout > TimeSpan.FromDays(1))
             yield return new ValidationResult("must be positive and at most one day, e.g. 00:05:00.", [nameof(LoginLockout)]);
     }

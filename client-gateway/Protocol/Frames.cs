@@ -144,6 +144,12 @@ public sealed class WelcomeFrame : ServerFrame
     [Key("idleTimeoutSeconds")] public int IdleTimeoutSeconds { get; set; }
     [Key("limits")] public LimitsDto Limits { get; set; } = new();
     [Key("conversations")] public List<ConversationDto> Conversations { get; set; } = [];
+
+    /// <summary>Agents: how many conversations are live in all; <c>conversations</c> is the first page of them.</summary>
+    [Key("inboxTotal")] public int? InboxTotal { get; set; }
+
+    /// <summary>Agents: the cursor of the next inbox page (<c>GET /api/inbox?before=…</c>), when there is one.</summary>
+    [Key("inboxNext")] public string? InboxNext { get; set; }
 }
 
 [MessagePackObject]

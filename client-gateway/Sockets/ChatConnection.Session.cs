@@ -20,6 +20,9 @@ public sealed partial class ChatConnection
     private IDisposable? presenceWatch;
     private IAsyncDisposable? inboxLease;
 
+    /// <summary>The agent of this socket once their hello succeeded, for revoking the session (T2); null for a visitor.</summary>
+    public AgentPrincipal? Agent => session?.Agent;
+
     /// <summary>Who is on the other end, once the hello succeeded.</summary>
     private sealed record Session(string TenantId, Participant Me, AgentPrincipal? Agent)
     {
@@ -158,6 +161,7 @@ public sealed partial class ChatConnection
         }
         else
         {
+            services.Quotas.NewVisitor(tenant.TenantId, connection.IpAddress); // issue 15: rate_limited when over quota
             visitorId = Ids.NewVisitorId();
             var secret = await services.Grains.GetGrain<IVisitorGrain>(GrainKeys.Scoped(tenant.TenantId, visitorId)).Register(details);
             issuedToken = $"{visitorId}.{secret}";
@@ -192,10 +196,13 @@ public sealed partial class ChatConnection
         var principal = await services.Tokens.Validate(hello.Token);
         if (principal is null)
             return Fail(hello, ErrorCodes.InvalidToken, "The bearer token is invalid or expired; log in again.");
-        var agent = await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetAgent(principal.AgentId);
+        var check = await services.Standings.Check(principal);
+        if (check is SessionCheck.Revoked or SessionCheck.SecondFactorRequired)
+            return Fail(hello, ErrorCodes.SessionRevoked, SessionMessages.Revoked(check));
+        var agent = check == SessionCheck.TenantGone ? null : await services.Grains.GetGrain<ITenantGrain>(principal.TenantId).GetAgent(principal.AgentId);
         if (agent is null)
             return Fail(hello, ErrorCodes.InvalidToken, "This account no longer exists; log in again.");
-        if (await services.Standings.Get(principal.TenantId) == TenantStanding.Closed)
+        if (check == SessionCheck.TenantClosed)
         {
             // A token issued before the closure (R3) must not open the closed tenant's data.
             RequestClose(CloseCodes.Forbidden, "tenant closed", Error(hello, ErrorCodes.TenantClosed, "This account is closed; its data is deleted at the end of the grace period."));
@@ -212,7 +219,10 @@ public sealed partial class ChatConnection
         welcome.AgentId = principal.AgentId;
         welcome.DisplayName = agent.DisplayName;
         welcome.AgentRole = agent.Role.ToString().ToLowerInvariant();
-        welcome.Conversations = [.. (await services.Grains.GetGrain<ITenantInboxGrain>(principal.TenantId).List()).Select(Dto.From)];
+        var inbox = await services.Grains.GetGrain<ITenantInboxGrain>(principal.TenantId).Page(InboxLimits.DefaultPage);
+        welcome.Conversations = [.. inbox.Conversations.Select(Dto.From)];
+        welcome.InboxTotal = inbox.Total;
+        welcome.InboxNext = InboxPaging.Next(inbox);
         Send(welcome);
         foreach (var entry in services.Presence.Bus.Snapshot(principal.TenantId)) OnPresence(entry);
         return true;
@@ -230,6 +240,7 @@ public sealed partial class ChatConnection
     private async Task Start(Session s, StartFrame start)
     {
         if (s.IsAgent) throw ChatRuleException.Forbidden("Agents don't start conversations; visitors do.");
+        await services.Quotas.Start(s.TenantId, s.Me.Id, connection.IpAddress); // issue 15: rate_limited when over quota
         var visitor = services.Grains.GetGrain<IVisitorGrain>(GrainKeys.Scoped(s.TenantId, s.Me.Id));
         if (start.VisitorName is not null || start.Email is not null) await visitor.SetContact(start.VisitorName, start.Email);
         var conversationId = Ids.NewConversationId();

@@ -1,3 +1,4 @@
+using ChatCluster.Gateway.Abuse;
 using ChatCluster.Gateway.Auth;
 using ChatCluster.Gateway.Delivery;
 using ChatCluster.Gateway.Hosting;
@@ -22,6 +23,7 @@ public sealed class ChatServices(
     GatewayMetrics metrics,
     CountryTable countries,
     TenantStandings standings,
+    VisitorQuotas quotas,
     ILogger<ChatConnection> logger)
 {
     public IClusterClient Grains { get; } = grains;
@@ -44,6 +46,9 @@ public sealed class ChatServices(
 
     /// <summary>Whether a tenant is closed (R3): the same few-seconds cache the HTTP API's authorization uses.</summary>
     public TenantStandings Standings { get; } = standings;
+
+    /// <summary>What anonymous visitors may create (issue 15): asked before a new visitor and before a start.</summary>
+    public VisitorQuotas Quotas { get; } = quotas;
 }
 
 /// <summary>

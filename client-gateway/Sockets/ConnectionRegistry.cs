@@ -33,6 +33,9 @@ public sealed class ConnectionRegistry
         }
     }
 
+    /// <summary>The sockets whose agent said hello, for revoking their sessions (see <c>SessionRevocation</c>).</summary>
+    public IEnumerable<ChatConnection> Agents() => All.Where(c => c.Agent is not null);
+
     /// <summary>Graceful shutdown: every socket is told to reconnect elsewhere and resume (close 1012).</summary>
     public async Task Drain(TimeSpan grace)
     {

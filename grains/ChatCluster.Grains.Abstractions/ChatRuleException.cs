@@ -64,6 +64,12 @@ public static class ErrorCodes
     public const string TotpReused = "totp_reused";
     public const string MfaEnrolmentRequired = "mfa_enrolment_required";
 
+    /// <summary>An agent's session ended (T2): removed, role, password or second factor changed, or MFA now required.</summary>
+    public const string SessionRevoked = "session_revoked";
+
+    /// <summary>The tenant requires MFA and the agent has not enrolled: a password alone does not open enrolment.</summary>
+    public const string EnrolmentCodeRequired = "enrolment_code_required";
+
     // Self-service rights (R5): the one-time code mailed to a visitor.
     public const string InvalidCode = "invalid_code";
     public const string CodeExpired = "code_expired";

@@ -194,8 +194,8 @@ public sealed class BadInputTests(GatewayFixture gateway)
     {
         var auth = gateway.Services.GetRequiredService<Hosting.AuthOptions>();
         var agentInfo = new Tenants.AgentInfo("a_forgedagent1", "x@y.z", "Mallory", AgentRole.Owner, DateTimeOffset.UtcNow);
-        var forged = new Auth.AgentTokens(new Hosting.AuthOptions { SigningKey = Auth.AgentTokens.NewSigningKey() }, TimeProvider.System).Issue("demo", agentInfo).Token;
-        var expired = new Auth.AgentTokens(new Hosting.AuthOptions { SigningKey = auth.SigningKey, TokenLifetime = TimeSpan.FromMinutes(-5) }, TimeProvider.System).Issue("demo", agentInfo).Token;
+        var forged = new Auth.AgentTokens(new Hosting.AuthOptions { SigningKey = Auth.AgentTokens.NewSigningKey() }, TimeProvider.System).Issue("demo", agentInfo, new ChatCluster.Tenants.SessionStamp("", "")).Token;
+        var expired = new Auth.AgentTokens(new Hosting.AuthOptions { SigningKey = auth.SigningKey, TokenLifetime = TimeSpan.FromMinutes(-5) }, TimeProvider.System).Issue("demo", agentInfo, new ChatCluster.Tenants.SessionStamp("", "")).Token;
         var real = await gateway.AgentToken();
         var parts = real.Split('.');
         var tampered = parts[0] + "." + parts[1][..^2] + (parts[1][^2..] == "AA" ? "BB" : "AA") + "." + parts[2];

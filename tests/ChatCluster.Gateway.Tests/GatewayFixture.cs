@@ -44,6 +44,10 @@ public class GatewayFixture : IAsyncLifetime
             ["urls"] = "http://127.0.0.1:0",
             ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
             ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
+            ["ChatCluster:Abuse:NewVisitorsPerMinutePerAddress"] = "100000", // tests open many visitors from 127.0.0.1
+            ["ChatCluster:Abuse:ConversationsPerMinutePerAddress"] = "100000", // tests open many visitors from 127.0.0.1
+            ["ChatCluster:Abuse:ConversationsPerHourPerVisitor"] = "100000", // tests open many visitors from 127.0.0.1
+            ["ChatCluster:Abuse:NewVisitorsPerMinutePerTenant"] = "1000000", // tests open many visitors from 127.0.0.1
             ["ChatCluster:Demo:AgentPassword"] = DemoPassword,
             ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
             ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),

@@ -50,12 +50,16 @@ public sealed class MfaAndVisitorPanelTests(GatewayFixture gateway)
     public async Task When_the_tenant_requires_mfa_an_unenrolled_agent_may_only_enrol()
     {
         var (tenantId, _, ownerToken) = await gateway.FreshTenant("req");
-        var (_, agentToken) = await gateway.PlainAgent(tenantId, ownerToken);
+        var (agentId, agentToken) = await gateway.PlainAgent(tenantId, ownerToken);
         await (await gateway.Call(HttpMethod.Put, "/api/settings/security", agentToken, new { requireMfa = true })).AssertProblem(HttpStatusCode.Forbidden, "forbidden");
         await (await gateway.Call(HttpMethod.Put, "/api/settings/security", ownerToken, new { })).AssertProblem(HttpStatusCode.BadRequest, "missing_field");
+        var ownerSecret = (string)(await (await gateway.Call(HttpMethod.Post, "/api/me/totp/enrol", ownerToken)).Json())["secret"]!;
+        ownerToken = (string)(await (await gateway.Call(HttpMethod.Post, "/api/me/totp/confirm", ownerToken, new { code = Code(ownerSecret) })).Json())["token"]!;
         Assert.True((bool)(await (await gateway.Call(HttpMethod.Put, "/api/settings/security", ownerToken, new { requireMfa = true })).Json())["requireMfa"]!);
 
-        var login = await (await Login(tenantId, null)).Json();
+        var enrolmentCode = (string)(await (await gateway.Call(HttpMethod.Post, $"/api/agents/{agentId}/enrolment-code", ownerToken)).Json())["code"]!;
+        var login = await (await gateway.Http.PostAsJsonAsync("/api/auth/login",
+            new { tenantId, email = $"sam@{tenantId}.test", password = "agent-password-1", enrolmentCode })).Json();
         Assert.True((bool)login["mfaEnrolmentRequired"]!);
         Assert.InRange((DateTimeOffset)login["expiresAt"]!, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(15)); // short: enrolment only
         var enrolOnly = (string)login["token"]!;

@@ -143,7 +143,8 @@ public sealed partial class SelfServiceApiTests(GatewayFixture gateway) : IClass
     private async Task<string> MailedCode(string tenant, string email)
     {
         var folder = await MailFolder(tenant, email);
-        for (var i = 0; i < 100 && !Directory.Exists(folder); i++) await Task.Delay(50);
+        // The code mail is queued (issue 15): wait for its file, not just the folder.
+        for (var i = 0; i < 200 && !(Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.eml").Any()); i++) await Task.Delay(50);
         var file = Directory.EnumerateFiles(folder, "*.eml").OrderBy(f => f).Last();
         var match = CodePattern().Match(await File.ReadAllTextAsync(file));
         Assert.True(match.Success, "the mail holds a six-digit code");

@@ -137,4 +137,23 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         await RetentionCluster.Eventually(async () => await heldTenant.GetInfo() is null, "the tenant was purged once the hold was lifted");
         Assert.Null(await heldChat.Visitor.GetProfile());
     }
+
+    [Fact]
+    public async Task A_tenant_id_reused_after_the_purge_gets_a_new_generation_so_the_old_tenants_tokens_fail()
+    {
+        var tenantId = await cluster.NewTenant();
+        var tenant = cluster.Grains.GetGrain<ITenantGrain>(tenantId);
+        var before = await tenant.GetAccess();
+        Assert.NotEmpty(before.Generation);
+        await tenant.Close(AuditEntry.Agent("a_owner"));
+        cluster.Time.Advance(Grace);
+        await RetentionCluster.Eventually(async () => await tenant.GetInfo() is null, "the tenant was purged");
+        Assert.Equal(TenantStanding.Unknown, (await tenant.GetAccess()).Standing);
+
+        await tenant.Create(new NewTenant("Someone else", [], new NewAgent("owner@" + tenantId + ".test", "Owner", AgentRole.Owner, "bcrypt-hash-placeholder")));
+
+        var after = await tenant.GetAccess();
+        Assert.NotEqual(before.Generation, after.Generation);
+        Assert.Empty(after.AgentStamps.Keys.Intersect(before.AgentStamps.Keys));
+    }
 }

@@ -43,7 +43,7 @@ public sealed partial class SelfServiceTests(RetentionCluster cluster)
         var code = await MailedCode(tenant);
         Assert.Contains("valid for 10 minutes", cluster.Mail.Sent.Last(m => m.TenantId == tenant).TextBody);
         cluster.Time.Advance(limits.CodeLifetime + TimeSpan.FromSeconds(1));
-        Assert.Equal(ErrorCodes.CodeExpired, (await Assert.ThrowsAsync<ChatRuleException>(() => self.Confirm(code))).Code);
+        Assert.Equal(ErrorCodes.InvalidCode, (await Assert.ThrowsAsync<ChatRuleException>(() => self.Confirm(code))).Code); // the same as unknown
 
         await self.RequestCode(Chat.Email);
         code = await MailedCode(tenant);
@@ -137,6 +137,34 @@ public sealed partial class SelfServiceTests(RetentionCluster cluster)
         Assert.Contains("ChatCluster:SelfService", Assert.Throws<OptionsValidationException>(() => new SiloBuilderProbe().AddChatSelfService(unparsable)).Message);
     }
 
+    [Fact]
+    public async Task Known_and_unknown_addresses_get_the_same_answers_and_a_slow_mail_server_does_not_delay_the_request()
+    {
+        var tenant = await cluster.NewTenant();
+        await cluster.NewChat(tenant);
+        var known = Index(tenant, Chat.Email);
+        var unknown = Index(tenant, "nobody@example.org");
+
+        cluster.Mail.Delay = TimeSpan.FromSeconds(3);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await known.RequestCode(Chat.Email);
+            Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2)); // the mail is queued, not awaited
+            await unknown.RequestCode("nobody@example.org");
+            await RetentionCluster.Eventually(() => Task.FromResult(cluster.Mail.Sent.Any(m => m.TenantId == tenant)), "the queued code was mailed");
+        }
+        finally
+        {
+            cluster.Mail.Delay = TimeSpan.Zero;
+        }
+
+        cluster.Time.Advance(Limits.CodeLifetime + TimeSpan.FromSeconds(1));
+        var expired = await Assert.ThrowsAsync<ChatRuleException>(() => known.Confirm("123456"));
+        var none = await Assert.ThrowsAsync<ChatRuleException>(() => unknown.Confirm("123456"));
+        Assert.Equal((none.Code, none.Message), (expired.Code, expired.Message));
+    }
+
     private SelfServiceOptions Limits => cluster.Silo.GetRequiredService<IOptions<SelfServiceOptions>>().Value;
 
     /// <summary>Deactivates every idle grain of the silo, as an idle timeout or a restart would; state is reloaded from storage.</summary>
@@ -176,14 +204,17 @@ public sealed class RecordingMailSender : IMailSender
         }
     }
 
-    public Task Send(OutgoingMail mail)
+    /// <summary>How long each send takes, like a slow mail server.</summary>
+    public TimeSpan Delay { get; set; }
+
+    public async Task Send(OutgoingMail mail)
     {
+        if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
         lock (sent)
         {
             if (down.Contains(mail.SubjectId)) throw new MailDeliveryException("Mail not sent: connecting to the test mail server failed.", transient: true);
             sent.Add(mail);
         }
-        return Task.CompletedTask;
     }
 
     public Task Purge(string tenantId, string subjectId)

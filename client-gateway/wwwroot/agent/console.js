@@ -284,7 +284,7 @@
   }
 
   function onError(f) {
-    if (f.code === 'invalid_token' || f.code === 'not_authenticated') { logout('Your session ended: ' + f.message); return; }
+    if (f.code === 'invalid_token' || f.code === 'session_revoked' || f.code === 'not_authenticated') { logout('Your session ended: ' + f.message); return; }
     var id = String(f.id || '');
     if (id.indexOf('send:') === 0 && f.code !== 'unavailable' && f.code !== 'rate_limited') {
       var parts = id.split(':');

@@ -18,7 +18,7 @@ public interface ISelfServiceGrain : IGrainWithStringKey
     /// </summary>
     Task RequestCode(string email);
 
-    /// <summary>Checks the code (<c>invalid_code</c>, <c>code_expired</c>) and issues a self-service token secret.</summary>
+    /// <summary>Checks the code (<c>invalid_code</c> for a wrong, used or expired one alike) and issues a self-service token secret.</summary>
     Task<SelfServiceToken> Confirm(string code);
 
     /// <summary>The visitors the token's holder may act for; <c>invalid_token</c> for a wrong or expired token.</summary>

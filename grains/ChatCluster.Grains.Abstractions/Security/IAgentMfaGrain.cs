@@ -18,7 +18,7 @@ public interface IAgentMfaGrain : IGrainWithStringKey
 
     Task<bool> IsEnabled();
 
-    /// <summary>Deletes the TOTP secret and its state; only account closure (R3) calls it.</summary>
+    /// <summary>Deletes the TOTP secret and its state: two-step login turned off or reset (T2), or the account purged (R3).</summary>
     Task Purge();
 
     /// <summary>Checks a login code: <c>invalid_totp</c> when wrong or expired, <c>totp_reused</c> when its step was used before.</summary>

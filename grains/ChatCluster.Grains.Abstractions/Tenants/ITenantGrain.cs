@@ -9,7 +9,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Creates the tenant with its first owner; fails with <c>conflict</c> if it exists.</summary>
     Task<TenantInfo> Create(NewTenant tenant);
 
-    /// <summary>The tenant's settings, or null when no such tenant was created.</summary>
+    /// <summary>
+    /// The tenant's settings, or null when no such tenant was created. Reads interleave (here and below), so a flood
+    /// of visitor hellos never queues an agent's login or hello behind it (issue 15).
+    /// </summary>
+    [AlwaysInterleave]
     Task<TenantInfo?> GetInfo();
 
     /// <summary>Issues a new public site key; the old one stops working at once.</summary>
@@ -23,10 +27,39 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<IReadOnlyList<AgentInfo>> ListAgents();
 
+    [AlwaysInterleave]
     Task<AgentInfo?> GetAgent(string agentId);
 
     /// <summary>Looks an agent up by login email, for password verification in the gateway.</summary>
+    [AlwaysInterleave]
     Task<AgentCredentials?> FindCredentials(string email);
+
+    /// <summary>The password hash and session stamp of one agent, for re-authentication (T2); null for an unknown agent.</summary>
+    [AlwaysInterleave]
+    Task<AgentCredentials?> GetCredentials(string agentId);
+
+    /// <summary>
+    /// Changes a member's role (T2) and ends their sessions. Only an owner grants or takes away admin and owner;
+    /// the last owner keeps the role.
+    /// </summary>
+    Task<AgentInfo> ChangeRole(string actorId, string agentId, AgentRole role);
+
+    /// <summary>Removes a member (T2): their sessions end and their second factor is deleted. The last owner stays.</summary>
+    Task RemoveAgent(string actorId, string agentId);
+
+    /// <summary>Replaces a member's password (already hashed) and ends their sessions; returns the new session stamp.</summary>
+    Task<SessionStamp> SetPassword(string agentId, string passwordHash);
+
+    /// <summary>Ends every session of a member (their second factor changed); returns the new session stamp.</summary>
+    Task<SessionStamp> RenewSessionStamp(string agentId);
+
+    /// <summary>
+    /// What the gateway checks on every request and socket (T2, R3): the standing, the tenant's generation (new on
+    /// every creation, so a reused id refuses the old tenant's tokens), whether a second factor is required, and each
+    /// member's session stamp. Interleaves, like <see cref="GetStanding"/>.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<TenantAccess> GetAccess();
 
     /// <summary>
     /// The retention policy in force and any tenant-wide hold (R1, R4); the default policy for a tenant that
@@ -45,6 +78,7 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<RetentionRules> LiftHold(string actor);
 
     /// <summary>The tenant's login rules (T2): whether every team member must use a second factor.</summary>
+    [AlwaysInterleave]
     Task<TenantSecurity> GetSecurity();
 
     Task<TenantSecurity> SetSecurity(TenantSecurity security);
@@ -127,4 +161,12 @@ public sealed record AgentInfo(string AgentId, string Email, string DisplayName,
 public sealed record TenantSecurity(bool RequireMfa);
 
 [GenerateSerializer, Immutable]
-public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash);
+public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash, SessionStamp Stamp);
+
+/// <summary>What an agent's token must carry to stay valid: the tenant's generation and the agent's security stamp (T2).</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionStamp(string TenantGeneration, string AgentStamp);
+
+/// <param name="AgentStamps">Each member's current security stamp by agent id; a removed member is absent.</param>
+[GenerateSerializer, Immutable]
+public sealed record TenantAccess(TenantStanding Standing, string Generation, bool RequireMfa, IReadOnlyDictionary<string, string> AgentStamps);

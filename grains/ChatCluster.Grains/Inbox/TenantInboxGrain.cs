@@ -43,6 +43,19 @@ public sealed class TenantInboxGrain(
         return Task.FromResult(list);
     }
 
+    public Task<InboxPage> Page(int limit, InboxCursor? before = null)
+    {
+        limit = Math.Clamp(limit, 1, InboxLimits.MaxPage);
+        var ordered = state.State.Live.Values
+            .OrderByDescending(s => s.LastActivityAt).ThenBy(s => s.ConversationId, StringComparer.Ordinal)
+            .Where(s => before is null || s.LastActivityAt < before.LastActivityAt
+                        || (s.LastActivityAt == before.LastActivityAt && string.CompareOrdinal(s.ConversationId, before.ConversationId) > 0));
+        var page = ordered.Take(limit + 1).ToList();
+        var more = page.Count > limit;
+        if (more) page.RemoveAt(limit);
+        return Task.FromResult(new InboxPage(page, state.State.Live.Count, more));
+    }
+
     public async Task Purge()
     {
         if (state.RecordExists) await state.ClearStateAsync();

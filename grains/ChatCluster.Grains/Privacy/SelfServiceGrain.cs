@@ -24,6 +24,8 @@ public sealed class SelfServiceGrain(
     /// <summary>Clears the request times of an address no visitor gave, once its window has passed.</summary>
     public const string RateWindowReminder = "self-service-rate-window";
 
+    private const string NotAccepted = "The code is wrong, expired or was used already; ask for a new one.";
+
     private readonly SelfServiceOptions limits = options.Value;
 
     private (string TenantId, string LocalId) Key => GrainKeys.Split(this.GetPrimaryKeyString());
@@ -77,14 +79,20 @@ public sealed class SelfServiceGrain(
         state.State.CodeExpiresAt = now + limits.CodeLifetime;
         state.State.Attempts = 0;
         await state.WriteStateAsync();
-        var mail = ServiceProvider.GetService<IMailSender>();
+        // Queued, not awaited (issue 15): an answer that waited for the mail server would take longer for a known
+        // address than for an unknown one, and so tell which addresses the site knows.
+        _ = MailCode(email, code);
+    }
+
+    private async Task MailCode(string email, string code)
+    {
         try
         {
-            if (mail is not null) await mail.Send(CodeMail(email, code));
+            if (ServiceProvider.GetService<IMailSender>() is { } mail) await mail.Send(CodeMail(email, code));
         }
-        catch (MailDeliveryException ex)
+        catch (Exception ex)
         {
-            // Answering with an error here would tell the caller the address is known; the visitor simply asks again.
+            // Nobody waits for this send; the visitor simply asks again.
             logger.LogWarning("A verification code was not mailed: {Reason}", ex.Message);
         }
     }
@@ -122,20 +130,22 @@ public sealed class SelfServiceGrain(
     public async Task<SelfServiceToken> Confirm(string code)
     {
         var now = time.GetUtcNow();
+        // One answer for an unknown address, a wrong, used or expired code (issue 15): only a known address can
+        // have an expired code, so a separate answer for it would tell that the site knows the address.
         if (state.State.CodeHash is null || state.State.Attempts >= limits.MaxAttempts)
-            throw new ChatRuleException(ErrorCodes.InvalidCode, "The code is wrong or was used already; ask for a new one.");
+            throw new ChatRuleException(ErrorCodes.InvalidCode, NotAccepted);
         if (now >= state.State.CodeExpiresAt)
         {
             state.State.CodeHash = null;
             await state.WriteStateAsync();
-            throw new ChatRuleException(ErrorCodes.CodeExpired, "The code has expired; ask for a new one.");
+            throw new ChatRuleException(ErrorCodes.InvalidCode, NotAccepted);
         }
         if (code is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(state.State.CodeHash), Convert.FromHexString(Hash(code.Trim()))))
         {
             state.State.Attempts++;
             if (state.State.Attempts >= limits.MaxAttempts) state.State.CodeHash = null;
             await state.WriteStateAsync();
-            throw new ChatRuleException(ErrorCodes.InvalidCode, "The code is wrong or was used already; ask for a new one.");
+            throw new ChatRuleException(ErrorCodes.InvalidCode, NotAccepted);
         }
         var secret = Ids.Random(20);
         state.State.CodeHash = null;

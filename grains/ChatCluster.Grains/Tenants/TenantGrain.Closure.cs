@@ -144,7 +144,10 @@ public sealed partial class TenantGrain : IRemindable
         foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.SelfServiceRecord))
             await GrainFactory.GetGrain<ISelfServiceGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Purge(heldVisitors);
         foreach (var agentId in state.State.Agents.Keys)
+        {
             await GrainFactory.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();
+            await GrainFactory.GetGrain<IAgentSetupCodesGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();
+        }
 
         // The tenant-wide grains: routing (capacities, assignments), the inbox projection, the AI settings.
         await GrainFactory.GetGrain<IAgentRoutingGrain>(TenantId).Purge();

@@ -26,6 +26,7 @@ public sealed partial class TenantGrain(
             SiteKey = Ids.NewSiteKey(),
             AllowedOrigins = AllowedOrigins.Normalise(tenant.AllowedOrigins),
             CreatedAt = now,
+            Generation = Ids.Random(10),
         };
         AddAgentRecord(tenant.Owner, now);
         await GrainFactory.GetGrain<ISiteKeyGrain>(state.State.SiteKey).Bind(TenantId);
@@ -76,8 +77,14 @@ public sealed partial class TenantGrain(
     public Task<AgentCredentials?> FindCredentials(string email)
     {
         var agent = state.State.Agents.Values.FirstOrDefault(a => string.Equals(a.Email, email.Trim(), StringComparison.OrdinalIgnoreCase));
-        return Task.FromResult(agent is null ? null : new AgentCredentials(agent.ToInfo(), agent.PasswordHash));
+        return Task.FromResult(agent is null ? null : Credentials(agent));
     }
+
+    public Task<AgentCredentials?> GetCredentials(string agentId) =>
+        Task.FromResult(state.State.Created && state.State.Agents.TryGetValue(agentId, out var agent) ? Credentials(agent) : null);
+
+    private AgentCredentials Credentials(AgentRecord agent) =>
+        new(agent.ToInfo(), agent.PasswordHash, new SessionStamp(state.State.Generation, agent.SecurityStamp));
 
     private AgentRecord AddAgentRecord(NewAgent agent, DateTimeOffset now)
     {
@@ -95,6 +102,7 @@ public sealed partial class TenantGrain(
             Role = agent.Role,
             PasswordHash = agent.PasswordHash,
             CreatedAt = now,
+            SecurityStamp = Ids.Random(10),
         };
         state.State.Agents[record.AgentId] = record;
         return record;
@@ -119,6 +127,9 @@ public sealed class TenantState
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public RetentionPolicy? RetentionPolicy { get; set; }
     [Id(7)] public LegalHold? Hold { get; set; }
+
+    /// <summary>Random, new on every creation: tokens of a purged tenant whose id was reused carry another one (T2).</summary>
+    [Id(8)] public string Generation { get; set; } = "";
 
     /// <summary>Every team member must log in with TOTP (T2). Ids from 20 on: login and assignment settings.</summary>
     [Id(20)] public bool RequireMfa { get; set; }
@@ -145,6 +156,9 @@ public sealed class AgentRecord
     [Id(3)] public AgentRole Role { get; set; }
     [Id(4)] public string PasswordHash { get; set; } = "";
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Renewed whenever the member's role, password or second factor changes: older tokens stop working (T2).</summary>
+    [Id(6)] public string SecurityStamp { get; set; } = "";
 
     public AgentInfo ToInfo() => new(AgentId, Email, DisplayName, Role, CreatedAt);
 }

@@ -42,6 +42,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         ["ChatCluster__Gateway__FrameBurst"] = "100000",
         // A run logs in one owner per tenant from 127.0.0.1 (20 pairs per tenant: 20 logins for 400 pairs).
         ["ChatCluster__Auth__LoginAttemptsPerMinute"] = "10000",
+        ["ChatCluster__Abuse__NewVisitorsPerMinutePerAddress"] = "100000", // the harness opens every visitor from loopback
+        ["ChatCluster__Abuse__ConversationsPerMinutePerAddress"] = "100000", // the harness opens every visitor from loopback
+        ["ChatCluster__Abuse__ConversationsPerHourPerVisitor"] = "100000", // the harness opens every visitor from loopback
+        ["ChatCluster__Abuse__NewVisitorsPerMinutePerTenant"] = "1000000", // the harness opens every visitor from loopback
         ["ChatCluster__Silo__SiloPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["ChatCluster__Silo__GatewayPort"] = ListenPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Logging__LogLevel__Default"] = "Warning",

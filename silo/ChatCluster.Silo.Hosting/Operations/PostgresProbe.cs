@@ -15,8 +15,17 @@ public static class PostgresProbe
         try
         {
             using var cancel = new CancellationTokenSource(timeout);
-            // No pooling: a health probe must see the server as it is now, not a pooled connection.
-            var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = Math.Max(1, (int)timeout.TotalSeconds) };
+            // A small pool of its own (issue 15): an anonymous /health must not cost a new server connection each
+            // time. The SELECT still travels to the server, so a dead server is still seen (a broken pooled
+            // connection fails the query and is dropped from the pool).
+            var builder = new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                Pooling = true,
+                MinPoolSize = 0,
+                MaxPoolSize = 2,
+                ApplicationName = "chatcluster-health",
+                Timeout = Math.Max(1, (int)timeout.TotalSeconds),
+            };
             await using var connection = new NpgsqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancel.Token);
             await using var ping = new NpgsqlCommand("SELECT 1", connection);

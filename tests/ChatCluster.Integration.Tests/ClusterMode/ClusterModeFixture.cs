@@ -95,6 +95,10 @@ public sealed class ClusterModeFixture : IAsyncLifetime
             ["ChatCluster:Gateway:Mode"] = "Client",
             ["ChatCluster:Gateway:OperatorKey"] = OperatorKey,
             ["ChatCluster:Auth:LoginAttemptsPerMinute"] = "10000", // every test logs in from 127.0.0.1
+            ["ChatCluster:Abuse:NewVisitorsPerMinutePerAddress"] = "100000", // tests open many visitors from 127.0.0.1
+            ["ChatCluster:Abuse:ConversationsPerMinutePerAddress"] = "100000", // tests open many visitors from 127.0.0.1
+            ["ChatCluster:Abuse:ConversationsPerHourPerVisitor"] = "100000", // tests open many visitors from 127.0.0.1
+            ["ChatCluster:Abuse:NewVisitorsPerMinutePerTenant"] = "1000000", // tests open many visitors from 127.0.0.1
             ["ChatCluster:Auth:SigningKey"] = signingKey,
             ["ChatCluster:Silo:ClusterId"] = clusterId,
             ["ChatCluster:Silo:ServiceId"] = clusterId,
