@@ -45,7 +45,7 @@ public sealed class HandlerFailureTests(GatewayFixture gateway)
             sp.GetRequiredService<DeliveryPressure>(), sp.GetRequiredService<AgentTokens>(),
             new PresenceTracker(new BrokenPresenceStore()), new ConnectionRegistry(), sp.GetRequiredService<GatewayOptions>(),
             new SelfOrigins(), TimeProvider.System, sp.GetRequiredService<GatewayMetrics>(), CountryTable.Empty,
-            sp.GetRequiredService<TenantStandings>(), new Logger<ChatConnection>(new LoggerFactory([log])));
+            sp.GetRequiredService<TenantStandings>(), sp.GetRequiredService<ChatCluster.Gateway.Abuse.VisitorQuotas>(), new Logger<ChatConnection>(new LoggerFactory([log])));
 
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
