@@ -16,11 +16,11 @@ public static class AccountClosureEndpoints
         var tenants = app.MapGroup("/api/tenants").RequireOperatorKey().WithTags("Operator");
         tenants.MapPost("/{tenantId}/close", (string tenantId, IClusterClient grains, TenantStandings standings) => Close(tenantId, "operator", grains, standings)).Produces<TenantClosure>();
         tenants.MapPost("/{tenantId}/reopen", (string tenantId, IClusterClient grains, TenantStandings standings) => Reopen(tenantId, "operator", grains, standings)).Produces<TenantInfo>();
-        tenants.MapGet("/{tenantId}/closure", OperatorStatus);
+        tenants.MapGet("/{tenantId}/closure", OperatorStatus).Produces<OperatorClosureStatus>();
         // The operator lifts holds of a closed account (R4): the team's tokens open nothing while it is closed.
-        tenants.MapDelete("/{tenantId}/holds/tenant", (string tenantId, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Tenant, null, grains));
-        tenants.MapDelete("/{tenantId}/holds/visitors/{id}", (string tenantId, string id, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Visitor, id, grains));
-        tenants.MapDelete("/{tenantId}/holds/conversations/{id}", (string tenantId, string id, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Conversation, id, grains));
+        tenants.MapDelete("/{tenantId}/holds/tenant", (string tenantId, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Tenant, null, grains)).Produces<HoldReport>();
+        tenants.MapDelete("/{tenantId}/holds/visitors/{id}", (string tenantId, string id, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Visitor, id, grains)).Produces<HoldReport>();
+        tenants.MapDelete("/{tenantId}/holds/conversations/{id}", (string tenantId, string id, IClusterClient grains) => OperatorLiftHold(tenantId, HoldScope.Conversation, id, grains)).Produces<HoldReport>();
 
         var own = app.MapGroup("/api/settings").WithTags("Privacy").RequireAuthorization(AgentEndpoints.AdminPolicy);
         own.MapPost("/close-account", CloseOwnAccount).Produces<TenantClosure>();

@@ -16,15 +16,15 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeamEndpoints(this IEndpointRouteBuilder app)
     {
         var team = app.MapGroup("/api/agents/{agentId}").WithTags("Agents").RequireAuthorization(AgentEndpoints.AdminPolicy);
-        team.MapPatch("", ChangeRole);
-        team.MapDelete("", Remove);
-        team.MapPut("/password", ResetPassword);
-        team.MapDelete("/totp", ResetTotp);
-        team.MapPost("/enrolment-code", IssueEnrolmentCode);
+        team.MapPatch("", ChangeRole).Produces<AgentInfo>();
+        team.MapDelete("", Remove).Produces(StatusCodes.Status204NoContent);
+        team.MapPut("/password", ResetPassword).Produces(StatusCodes.Status204NoContent);
+        team.MapDelete("/totp", ResetTotp).Produces<SetupCodeResponse>().Produces(StatusCodes.Status204NoContent);
+        team.MapPost("/enrolment-code", IssueEnrolmentCode).Produces<SetupCodeResponse>();
         var me = app.MapGroup("/api/me").WithTags("Agents").RequireAuthorization(AgentEndpoints.AgentPolicy);
-        me.MapPut("/password", ChangeOwnPassword);
-        me.MapPost("/totp/disable", DisableOwnTotp);
-        app.MapPost("/api/auth/accept-invitation", AcceptInvitation).WithTags("Agents");
+        me.MapPut("/password", ChangeOwnPassword).Produces<SessionRenewed>();
+        me.MapPost("/totp/disable", DisableOwnTotp).Produces<SessionRenewed>();
+        app.MapPost("/api/auth/accept-invitation", AcceptInvitation).WithTags("Agents").Produces(StatusCodes.Status204NoContent);
         return app;
     }
 

@@ -34,9 +34,20 @@ public sealed class OpenTenantHandler(TenantStandings standings) : Authorization
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, OpenTenantRequirement requirement)
     {
+        SessionCheck check;
+        if (Integrations.ApiKeyPrincipal.FromClaims(context.User) is { } key)
+        {
+            // A tenant API key (I4) has no member session to revoke (revoking the key is its revocation): the tenant must be open.
+            check = await standings.Get(key.TenantId) switch
+            {
+                TenantStanding.Open => SessionCheck.Valid,
+                TenantStanding.Closed => SessionCheck.TenantClosed,
+                _ => SessionCheck.TenantGone,
+            };
+        }
         // A token without a tenant is refused by the policy's claim requirement; nothing to ask here.
-        if (AgentTokens.FromClaims(context.User) is not { } agent) return;
-        var check = await standings.Check(agent);
+        else if (AgentTokens.FromClaims(context.User) is { } agent) check = await standings.Check(agent);
+        else return;
         if (check == SessionCheck.Valid || (check == SessionCheck.TenantClosed && AllowsClosedTenant(context.Resource)))
             context.Succeed(requirement);
         else
