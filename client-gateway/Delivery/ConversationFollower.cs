@@ -139,17 +139,23 @@ public sealed class ConversationFollower : IConversationListener, IAsyncDisposab
             watching[request.ConversationId] = watched;
         }
         var after = request.AfterSeq;
+        long lastSeq;
         while (true)
         {
             var page = await conversation.GetHistory(me, after, request.SendHistory ? MessageLimits.MaxHistoryPage : 1);
+            lastSeq = page.Conversation.LastSeq;
             // A client can't have seen more than exists: clamp, or live messages up to its number would be skipped.
-            after = Math.Min(after, page.Conversation.LastSeq);
+            after = Math.Min(after, lastSeq);
             if (!request.SendHistory) break;
             socket.Send(Dto.From(page, request.RequestId));
             if (page.Messages.Count > 0) after = page.Messages[^1].Seq;
             if (!page.HasMore) break;
         }
         watched.Delivered = Math.Max(watched.Delivered, after);
+        // Messages accepted between the caller's view (afterSeq) and this gateway's registration were pushed to nobody:
+        // deliver them from the log now. (A visitor may send on a conversation the moment it hears `started`, before
+        // the follow is in place; in cluster mode that window is a network round trip wide.)
+        if (lastSeq > watched.Delivered) await CatchUp(request.ConversationId, watched);
         request.Done.TrySetResult();
     }
 

@@ -423,6 +423,7 @@
     if (!c) return;
     if (c.conversationId !== state.conversationId) {
       forgetConversation();
+      restorePending(); // what the visitor wrote before the conversation existed stays on screen, still sending
       state.conversationId = c.conversationId;
       store.set('conversationId', c.conversationId);
     }
