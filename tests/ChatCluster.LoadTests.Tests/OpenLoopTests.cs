@@ -16,7 +16,8 @@ public sealed class OpenLoopTests
     [Fact]
     public async Task Several_messages_are_in_flight_per_pair_so_a_slow_target_does_not_turn_into_no_free_copy()
     {
-        // 2 copies, each iteration takes 200 ms, 50 offered per second: closed per copy that is 10/s at most.
+        // 2 copies, each iteration takes 200 ms, 50 offered per second for 2 s: a closed loop (one in flight per copy)
+        // finishes 20 at most; the open loop more, however slow the machine, and it never declines one.
         var concurrent = new ConcurrentDictionary<int, int>();
         var peak = 0;
         var scenario = new Scenario("slow", [new Step("work", async ctx =>
@@ -28,7 +29,7 @@ public sealed class OpenLoopTests
             return StepResult.Ok();
         })])
         {
-            LoadSimulations = [LoadSimulation.Inject(50, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))],
+            LoadSimulations = [LoadSimulation.Inject(50, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))],
             MaxCopies = 2,
             PrewarmCopies = 2,
             MaxInFlightPerCopy = 40,
@@ -37,7 +38,7 @@ public sealed class OpenLoopTests
         var data = await new ScenarioRunner(scenario, new RunSettings { Scenario = "slow" }, new SilentProgress()).RunAsync(null, CancellationToken.None);
 
         Assert.Equal(0, data.Iterations.Failed);
-        Assert.InRange(data.Iterations.Ok, 20, 50);
+        Assert.InRange(data.Iterations.Ok, 21, 100);
         Assert.True(peak > 1, $"at most {peak} iteration(s) ran on one copy at once");
     }
 

@@ -19,7 +19,10 @@ public sealed class OutboxMailSender(MailOptions options, TimeProvider time) : I
         Directory.CreateDirectory(folder);
         var message = MimeComposer.Compose(options, mail, time.GetUtcNow());
         var path = Path.Combine(folder, $"{time.GetUtcNow():yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}.eml");
-        await message.WriteToAsync(path);
+        // Written beside and renamed into place: whoever picks mail up never reads half a message.
+        var partial = path + ".part";
+        await message.WriteToAsync(partial);
+        File.Move(partial, path);
     }
 
     public Task Purge(string tenantId, string subjectId)
