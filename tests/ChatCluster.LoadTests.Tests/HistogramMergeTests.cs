@@ -22,6 +22,21 @@ public sealed class HistogramMergeTests
     }
 
     [Fact]
+    public void A_histogram_spanning_microseconds_to_a_minute_survives_encoding_with_every_count()
+    {
+        // Many distinct buckets, as a run that overloads its target records: HdrHistogram's own compressed
+        // encoding failed to decode this ("The buffer does not contain the indicated payload amount").
+        var wide = LatencyHistograms.Create();
+        var random = new Random(7);
+        for (var i = 0; i < 200_000; i++) wide.RecordValue((long)Math.Exp(random.NextDouble() * Math.Log(LatencyHistograms.HighestTrackableMicros)));
+
+        var decoded = LatencyHistograms.Decode(LatencyHistograms.Encode(wide));
+
+        Assert.Equal(wide.TotalCount, decoded.TotalCount);
+        foreach (var p in new[] { 1.0, 50, 90, 99, 99.9, 100 }) Assert.Equal(wide.GetValueAtPercentile(p), decoded.GetValueAtPercentile(p));
+    }
+
+    [Fact]
     public void Merging_workers_statistics_adds_counts_bytes_and_errors_and_keeps_extremes()
     {
         StatsData Worker(string name, long[] micros, string? error)
