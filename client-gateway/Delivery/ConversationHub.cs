@@ -25,14 +25,14 @@ public sealed class ConversationBatch(string conversationKey, ConversationEvent[
     public ConversationEvent[] Events { get; } = events;
     public ServerFrame?[] Frames { get; } = [.. events.Select(SharedFrame)];
 
-    private static ServerFrame? SharedFrame(ConversationEvent e) => e switch
+    private static ServerFrame? SharedFrame(ConversationEvent e) => (e switch
     {
         { Kind: ConversationEventKind.MessagePosted, Message: { } message } => Dto.From(e.ConversationId, message),
         { Kind: ConversationEventKind.Read, Actor: { } reader } => new ReadEventFrame { ConversationId = e.ConversationId, Reader = Dto.From(reader), Seq = e.ReadSeq },
         { Kind: ConversationEventKind.StatusChanged, Summary: { } summary } =>
             new ConversationEventFrame { Conversation = Dto.From(summary), By = e.Actor is null ? null : Dto.From(e.Actor) },
-        _ => null,
-    };
+        _ => (ServerFrame?)null,
+    })?.Share();
 }
 
 /// <summary>

@@ -41,7 +41,7 @@ public sealed class InboxGate(Action<ServerFrame> deliver, TimeSpan window, Time
             pending.Remove(id); // this snapshot is newer than the one held back
             if (summary.Status == ConversationStatus.Closed) known.Remove(id);
             else known[id] = (summary.Status, summary.AssignedAgentId);
-            deliver(new ConversationEventFrame { Conversation = Dto.From(summary) });
+            deliver(new ConversationEventFrame { Conversation = Dto.From(summary) }.Share());
         }
     }
 
@@ -54,7 +54,7 @@ public sealed class InboxGate(Action<ServerFrame> deliver, TimeSpan window, Time
             if (pending.Count == 0) return;
             var frame = new InboxFrame { Conversations = [.. pending.Values.Select(Dto.From)] };
             pending.Clear();
-            deliver(frame);
+            deliver(frame.Share());
         }
     }
 

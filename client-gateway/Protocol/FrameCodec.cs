@@ -26,6 +26,32 @@ public interface IFrameCodec
 /// <summary>What both codecs share.</summary>
 public static class FrameCodecs
 {
+    /// <summary>
+    /// The bytes of <paramref name="frame"/> in <paramref name="codec"/>'s encoding: written into
+    /// <paramref name="scratch"/>, or for a shared frame (<see cref="ServerFrame.Share"/>) encoded once and reused by
+    /// every socket. The result is valid until <paramref name="scratch"/> is written again.
+    /// </summary>
+    public static ReadOnlyMemory<byte> Encode(IFrameCodec codec, ServerFrame frame, ArrayBufferWriter<byte> scratch)
+    {
+        if (!frame.IsShared)
+        {
+            scratch.ResetWrittenCount();
+            codec.Encode(frame, scratch);
+            return scratch.WrittenMemory;
+        }
+        ref var slot = ref frame.EncodingSlot(codec.MessageType == WebSocketMessageType.Binary);
+        var encoded = Volatile.Read(ref slot);
+        if (encoded is null)
+        {
+            // Two sockets may both get here first; they produce the same bytes, and either copy is fine to keep.
+            scratch.ResetWrittenCount();
+            codec.Encode(frame, scratch);
+            encoded = scratch.WrittenSpan.ToArray();
+            Volatile.Write(ref slot, encoded);
+        }
+        return encoded;
+    }
+
     /// <summary>How far <see cref="IFrameCodec.PeekId"/> looks into a frame.</summary>
     public const int PeekBytes = 256;
 

@@ -125,6 +125,24 @@ public sealed class PingFrame : ClientFrame
 public abstract class ServerFrame
 {
     [Key("type")] public abstract string Type { get; }
+
+    // A fan-out frame (one message to every follower of a conversation, one inbox frame to every agent socket of a
+    // tenant) keeps its encodings: the first socket that writes it encodes it, the others send the same bytes, as
+    // SignalR's serialized hub messages do. Not serialized (non-public).
+    private bool shared;
+    private byte[]? json;
+    private byte[]? messagePack;
+
+    /// <summary>Marks the frame as sent alike to many sockets; it must not change from here on.</summary>
+    public ServerFrame Share()
+    {
+        shared = true;
+        return this;
+    }
+
+    internal bool IsShared => shared;
+
+    internal ref byte[]? EncodingSlot(bool binary) => ref binary ? ref messagePack : ref json;
 }
 
 [MessagePackObject]

@@ -60,6 +60,10 @@ public sealed partial class ChatConnection : IAsyncDisposable
     public async Task Run()
     {
         services.Connections.Add(this);
+        // One registration per socket instead of one per send: once the lifetime ends (close deadline, shutdown) the
+        // socket is aborted, which ends a send stuck on a peer that stopped reading. The writer sends without a token,
+        // so each send takes ManagedWebSocket's synchronous-lock fast path.
+        var abortOnEnd = lifetime.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
         var writer = Task.Run(WriteLoop);
         try
         {
@@ -78,6 +82,9 @@ public sealed partial class ChatConnection : IAsyncDisposable
         {
             RequestClose(CloseCodes.InternalError, "server error");
             await writer;
+            // The writer is done, so no send can be stuck: from here the connection ends with the HTTP request (a FIN
+            // after our close frame), not with an abort (a reset that could overtake it).
+            abortOnEnd.Dispose();
             await lifetime.CancelAsync();
             try
             {
@@ -278,9 +285,8 @@ public sealed partial class ChatConnection : IAsyncDisposable
         {
             await foreach (var frame in outbox.Reader.ReadAllAsync(lifetime.Token))
             {
-                buffer.ResetWrittenCount();
-                codec.Encode(frame, buffer);
-                await socket.SendAsync(buffer.WrittenMemory, codec.MessageType, endOfMessage: true, lifetime.Token);
+                var bytes = FrameCodecs.Encode(codec, frame, buffer);
+                await socket.SendAsync(bytes, codec.MessageType, endOfMessage: true, CancellationToken.None);
                 if (frame is MessageFrame message) services.Metrics.MessageDelivered(message.SentAt);
                 if (buffer.Capacity > 16 * 1024) buffer = new ArrayBufferWriter<byte>(256);
             }
