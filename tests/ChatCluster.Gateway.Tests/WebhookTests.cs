@@ -63,6 +63,28 @@ public sealed class WebhookDeliveryTests(WebhookFixture gateway) : IClassFixture
     }
 
     [Fact]
+    public async Task An_endpoint_registered_while_a_conversation_is_live_gets_its_messages_within_two_seconds()
+    {
+        // A live conversation of a tenant without webhooks sends no event at all (issue 13: the tenant's one webhooks
+        // grain is not on the per-message path); it learns of a new endpoint within WebhookInterestLifetime (2 s).
+        await using var receiver = await WebhookReceiver.Start();
+        var (_, siteKey, owner) = await gateway.FreshTenant("hooks");
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await visitor.HelloVisitor(siteKey);
+        var conversationId = await visitor.StartConversation();
+        await visitor.SendMessage(conversationId, "before", "before any endpoint");
+
+        await Register(owner, receiver.Url, [WebhookEventTypes.MessageCreated], includePersonalData: true);
+        await Task.Delay(2100);
+        await visitor.SendMessage(conversationId, "after", "after the endpoint");
+
+        var delivered = JsonNode.Parse((await receiver.Next(r => r.Event == "message.created")).Text)!;
+        Assert.Equal("after the endpoint", (string?)delivered["data"]!["message"]!["text"]);
+        await Task.Delay(300);
+        Assert.Single(receiver.Deliveries, r => r.Event == "message.created");
+    }
+
+    [Fact]
     public async Task Personal_fields_are_sent_only_to_endpoints_that_asked_for_them()
     {
         await using var receiver = await WebhookReceiver.Start();

@@ -22,6 +22,13 @@ public interface IWebhooksGrain : IGrainWithStringKey
     /// <summary>The endpoint's latest deliveries, newest first: status codes, outcomes, errors (never payloads).</summary>
     Task<IReadOnlyList<WebhookDeliveryRecord>> Deliveries(string webhookId);
 
+    /// <summary>
+    /// The event types at least one enabled endpoint subscribed to (empty when none): a conversation asks every couple
+    /// of seconds and publishes only those, so a tenant without webhooks costs no call per message.
+    /// </summary>
+    [ReadOnly]
+    Task<string[]> Interest();
+
     /// <summary>Queues <paramref name="e"/> for every enabled endpoint that subscribed to its type.</summary>
     [OneWay]
     Task Publish(WebhookEvent e);

@@ -87,6 +87,7 @@ public sealed partial class ConversationGrain(
     {
         EnsureParticipant(sender);
         await EnsureTenantOpen();
+        await RefreshWebhookInterest();
         if (string.IsNullOrEmpty(clientMessageId) || clientMessageId.Length > MessageLimits.MaxClientMessageIdLength)
             throw ChatRuleException.Invalid($"A client message id is 1 to {MessageLimits.MaxClientMessageIdLength} characters.");
         if (byClientId.TryGetValue(clientMessageId, out var earlier))

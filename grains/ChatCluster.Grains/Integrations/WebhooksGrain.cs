@@ -71,6 +71,9 @@ public sealed class WebhooksGrain(
     public Task<IReadOnlyList<WebhookInfo>> List() =>
         Task.FromResult<IReadOnlyList<WebhookInfo>>([.. state.State.Endpoints.Values.OrderBy(e => e.CreatedAt).Select(Info)]);
 
+    public Task<string[]> Interest() =>
+        Task.FromResult(state.State.Endpoints.Values.Where(w => w.Enabled).SelectMany(w => w.Events).Distinct(StringComparer.Ordinal).ToArray());
+
     public async Task<WebhookInfo> Change(string webhookId, WebhookChange change, string actor)
     {
         var endpoint = Find(webhookId);
