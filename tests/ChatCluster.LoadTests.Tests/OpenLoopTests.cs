@@ -101,7 +101,7 @@ public sealed class OpenLoopTests
     }
 
     [Fact]
-    public void A_step_is_sustained_only_below_1_percent_failed_with_p99_at_most_250_ms_and_no_growing_backlog()
+    public void A_step_is_sustained_only_below_1_percent_failed_with_p99_at_most_250_ms_no_growing_backlog_and_its_rate_sent()
     {
         var criteria = SustainedCriteria.Default;
 
@@ -109,6 +109,8 @@ public sealed class OpenLoopTests
         Assert.Contains(criteria.Judge(100, Step(ok: 1000, failed: 11, firstMs: 5, lastMs: 6)).Reasons, r => r.Contains("failed"));
         Assert.Contains(criteria.Judge(100, Step(ok: 1000, failed: 0, firstMs: 5, lastMs: 300)).Reasons, r => r.Contains("p99"));
         Assert.Contains(criteria.Judge(100, Step(ok: 1000, failed: 0, firstMs: 20, lastMs: 120)).Reasons, r => r.Contains("backlog"));
+        // A rate the generator could not produce (111/s sent of 200/s offered) says nothing about the target.
+        Assert.Contains(criteria.Judge(200, Step(ok: 1000, failed: 0, firstMs: 5, lastMs: 6)).Reasons, r => r.Contains("only 111/s of 200/s sent"));
         // Sub-millisecond jitter doubling is not a backlog.
         Assert.True(criteria.Judge(100, Step(ok: 1000, failed: 0, firstMs: 0.4, lastMs: 1.2)).Sustained);
     }

@@ -8,14 +8,17 @@ namespace ChatCluster.LoadTests.Ceiling;
 /// When a step of the ceiling search counts as sustained (issue 12 item 5): fewer than 1 % of its messages failed
 /// (an error, no ack or no delivery within the step timeout, 5 s), p99 at most 250 ms, and no growing backlog:
 /// the last third's delivery p50 is not above both twice the first third's and the first third's + 10 ms (the
-/// additive floor keeps a sub-millisecond baseline's jitter from reading as a backlog).
+/// additive floor keeps a sub-millisecond baseline's jitter from reading as a backlog), and the offered rate was
+/// actually offered: at least 99 % of it was sent. A step where the generator (sharing the cores) could not keep its
+/// schedule measured the generator, not the target; without this check a target looks sustained at any rate the
+/// generator cannot produce.
 /// </summary>
-public sealed record SustainedCriteria(double MaxFailedPercent = 1.0, double MaxP99Ms = 250, double BacklogRatio = 2.0, double BacklogFloorMs = 10)
+public sealed record SustainedCriteria(double MaxFailedPercent = 1.0, double MaxP99Ms = 250, double BacklogRatio = 2.0, double BacklogFloorMs = 10, double MinOfferedShare = 0.99)
 {
     public static SustainedCriteria Default { get; } = new();
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"< {MaxFailedPercent:0.##} % failed, p99 ≤ {MaxP99Ms:0} ms, last third's p50 ≤ max({BacklogRatio:0.#} × first third's, first third's + {BacklogFloorMs:0} ms)");
+        $"< {MaxFailedPercent:0.##} % failed, p99 ≤ {MaxP99Ms:0} ms, last third's p50 ≤ max({BacklogRatio:0.#} × first third's, first third's + {BacklogFloorMs:0} ms), ≥ {100 * MinOfferedShare:0.#} % of the offered rate sent");
 
     public bool BacklogGrows(double firstThirdP50Ms, double lastThirdP50Ms) =>
         lastThirdP50Ms > BacklogRatio * firstThirdP50Ms && lastThirdP50Ms > firstThirdP50Ms + BacklogFloorMs;
@@ -32,6 +35,8 @@ public sealed record SustainedCriteria(double MaxFailedPercent = 1.0, double Max
         var (first, last) = ThirdsP50(stats, during);
         var reasons = new List<string>();
         if (total == 0) reasons.Add("nothing sent");
+        else if (during > 0 && total / during < MinOfferedShare * offeredPerSecond)
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"only {total / during:0}/s of {offeredPerSecond:0}/s sent"));
         if (failedPercent >= MaxFailedPercent) reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{failedPercent:0.##} % failed"));
         if (P(99) > MaxP99Ms) reasons.Add(string.Create(CultureInfo.InvariantCulture, $"p99 {P(99):0.#} ms"));
         if (BacklogGrows(first, last)) reasons.Add(string.Create(CultureInfo.InvariantCulture, $"backlog grows (p50 {first:0.#} → {last:0.#} ms)"));
