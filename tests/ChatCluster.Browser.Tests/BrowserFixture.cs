@@ -52,6 +52,11 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["ChatCluster:Silo:SiloPort"] = ListenPorts.Next().ToString(),
             ["ChatCluster:Silo:GatewayPort"] = ListenPorts.Next().ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
+            // The integrations tests' webhook receiver listens on loopback (an operator setting), fails fast and is disabled soon.
+            ["ChatCluster:Webhooks:AllowPrivateTargets"] = "true",
+            ["ChatCluster:Webhooks:FirstDelay"] = "00:00:00.200",
+            ["ChatCluster:Webhooks:MaximumDelay"] = "00:00:00.400",
+            ["ChatCluster:Webhooks:DisableAfterFailures"] = "3",
         };
         var webRoot = Path.Combine(RepoRoot, "client-gateway", "wwwroot");
         gateway = GatewayApp.Build(["--webroot", webRoot], b => b.Configuration.AddInMemoryCollection(settings));

@@ -18,6 +18,7 @@ public sealed class GatewayChild : IAsyncLifetime
     {
         ["ChatCluster__Retention__MinimumPeriod"] = "00:00:01",
         ["ChatCluster__Retention__CheckInterval"] = "00:00:01",
+        ["ChatCluster__Webhooks__AllowPrivateTargets"] = "true", // the chat run's --webhook receiver listens on loopback
     }, CancellationToken.None);
 
     public async Task DisposeAsync() => await Gateway.DisposeAsync();
@@ -57,6 +58,20 @@ public sealed class GatewaySmokeTests(GatewayChild child) : IClassFixture<Gatewa
         var messageFrames = report.Counters.Where(c => c.Name is "frames:agent:message" or "frames:visitor:message").Sum(c => c.Total);
         Assert.InRange(messageFrames, report.Iterations.Ok, 3 * report.Iterations.Ok);
         Assert.Contains(report.Counters, c => c.Name == "frames:agent:ack" || c.Name == "frames:visitor:ack");
+    }
+
+    [Fact]
+    public async Task A_webhook_receiver_attached_to_a_chat_run_reports_the_delivery_delay_from_each_message()
+    {
+        var report = await RunAsync("chat", "--pairs", "2", "--duration", "2s", "--webhook", "fast");
+
+        AssertSane(report, ChatScenario.StepName);
+        var timed = report.Target.Single(t => t.Source == Webhooks.WebhookReceiver.Source && t.Name == "deliveries timed");
+        Assert.True(timed.Value > 0, "no message.created delivery reached the receiver");
+        Assert.Equal(0, report.Target.Single(t => t.Name == "unreadable bodies").Value);
+        var p50 = report.Target.Single(t => t.Name == "delivery delay p50").Value;
+        var p99 = report.Target.Single(t => t.Name == "delivery delay p99").Value;
+        Assert.True(p50 > 0 && p50 <= p99, $"delivery delay p50 {p50} ms, p99 {p99} ms");
     }
 
     [Fact]

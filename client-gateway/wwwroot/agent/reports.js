@@ -38,9 +38,16 @@
     document.getElementById('app').classList.toggle('reporting', on);
     toggle.setAttribute('aria-pressed', on ? 'true' : 'false');
     toggle.textContent = on ? 'Back to inbox' : 'Reports';
-    if (on) { if (!form.elements.from.value) defaults(); load(); section.querySelector('h2').focus(); }
+    if (on) {
+      document.dispatchEvent(new CustomEvent('chatcluster:view', { detail: 'reports' }));
+      if (!form.elements.from.value) defaults();
+      load();
+      section.querySelector('h2').focus();
+    }
   }
   toggle.addEventListener('click', function () { show(section.hidden); });
+  // One view at a time: opening another one (the integrations settings) closes the reports.
+  document.addEventListener('chatcluster:view', function (e) { if (e.detail !== 'reports' && !section.hidden) show(false); });
 
   function defaults() {
     var to = new Date(); var from = new Date(Date.now() - 29 * 86400000);

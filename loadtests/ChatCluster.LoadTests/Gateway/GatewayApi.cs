@@ -49,6 +49,11 @@ public sealed class GatewayApi(HttpMessageInvoker http, Uri gateway)
             new { period = period.ToString("d\\.hh\\:mm\\:ss", System.Globalization.CultureInfo.InvariantCulture), keepRedactedEmail = false },
             cancellationToken, ("Authorization", "Bearer " + ownerToken));
 
+    /// <summary>POST /api/settings/webhooks: an endpoint of the owner's tenant for <paramref name="events"/> (the gateway must allow a loopback target).</summary>
+    public Task RegisterWebhookAsync(string ownerToken, Uri url, IReadOnlyList<string> events, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "/api/settings/webhooks", new { url = url.ToString(), events, includePersonalData = false },
+            cancellationToken, ("Authorization", "Bearer " + ownerToken));
+
     /// <summary>GET /api/conversations/{id}: true while the transcript exists, false once it answers 404.</summary>
     public async Task<bool> TranscriptExistsAsync(string ownerToken, string conversationId, CancellationToken cancellationToken)
     {

@@ -44,7 +44,9 @@ public static class GatewayTargets
     /// The --url gateways, or the embedded default started as a child process. Either way a sampler watches
     /// their connections (and memory, when the process is known) for the report.
     /// </summary>
-    public static async Task<TargetLease> ProvideAsync(RunSettings settings, IReadOnlyDictionary<string, string> gatewaySettings, CancellationToken cancellationToken)
+    /// <param name="siloSettings">With --target postgres: settings of the standalone silo (colon keys), e.g. what its grains may do.</param>
+    public static async Task<TargetLease> ProvideAsync(RunSettings settings, IReadOnlyDictionary<string, string> gatewaySettings, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? siloSettings = null)
     {
         if (settings.Urls.Count > 0)
         {
@@ -66,7 +68,7 @@ public static class GatewayTargets
             _ => throw new ArgumentException($"--gateway-gc must be server or workstation, not '{gc}'."),
         };
         var target = settings.ScenarioOptions.TryGetValue(Target.Name, out var t) ? t.ToLowerInvariant() : "embedded";
-        if (target == "postgres") return await ProvidePostgresAsync(settings, childSettings, cancellationToken);
+        if (target == "postgres") return await ProvidePostgresAsync(settings, childSettings, siloSettings, cancellationToken);
         if (target != "embedded") throw new ArgumentException($"--target must be embedded or postgres, not '{target}'.");
         var gateway = await GatewayProcess.StartAsync(childSettings, cancellationToken);
         var sampler = await GatewaySampler.StartAsync([(gateway.Url, gateway.ProcessId)], cancellationToken);
@@ -79,10 +81,11 @@ public static class GatewayTargets
     }
 
     /// <summary>The PostgreSQL-mode pair in one command: scratch database, one silo (migrating at start), one Client-mode gateway.</summary>
-    private static async Task<TargetLease> ProvidePostgresAsync(RunSettings settings, Dictionary<string, string> gatewaySettings, CancellationToken cancellationToken)
+    private static async Task<TargetLease> ProvidePostgresAsync(RunSettings settings, Dictionary<string, string> gatewaySettings,
+        IReadOnlyDictionary<string, string>? siloSettings, CancellationToken cancellationToken)
     {
         var server = settings.ScenarioOptions.TryGetValue(Postgres.Name, out var given) && given.Length > 0 ? given : Cluster.ScratchDatabase.DefaultServer;
-        var cluster = await Cluster.PostgresCluster.StartAsync(server, settings.RunId, silos: 1, gateways: 1, gatewaySettings, cancellationToken);
+        var cluster = await Cluster.PostgresCluster.StartAsync(server, settings.RunId, silos: 1, gateways: 1, gatewaySettings, cancellationToken, siloSettings);
         GatewaySampler sampler;
         try { sampler = await GatewaySampler.StartAsync([(cluster.Gateways[0].Url, cluster.Gateways[0].ProcessId)], cancellationToken); }
         catch

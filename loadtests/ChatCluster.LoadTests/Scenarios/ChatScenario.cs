@@ -25,18 +25,22 @@ public sealed class ChatScenario : IScenarioDefinition
     public string Description =>
         "Visitor/agent pairs exchange messages through ChatCluster (JSON or MessagePack); end-to-end latency " +
         "(sender's send to the other party's `message` frame). Starts the embedded default unless --url is given (or --target postgres). " +
-        "Copies are pairs, spread over tenants; --rate is messages/s in total, several in flight per pair.";
+        "Copies are pairs, spread over tenants; --rate is messages/s in total, several in flight per pair. " +
+        "--webhook fast|slow attaches a loopback webhook receiver and reports the delivery delay.";
 
     public IReadOnlyList<ScenarioOption> Options { get; } = GatewayTargets.OptionsWith(
         new ScenarioOption("pairs", "visitor/agent pairs (each pair = one copy holding two sockets)", "50"),
         new ScenarioOption(PairsPerTenant, "pairs per tenant (each its own site and owner), or 'all' for one busy tenant", "20"),
         new ScenarioOption("message-size", "characters of text per message (at least the 40 the timestamp needs; the gateway allows 16 KiB)", "64"),
-        InFlight.Option);
+        InFlight.Option,
+        Webhooks.WebhookAttachment.Mode,
+        Webhooks.WebhookAttachment.Delay,
+        Webhooks.WebhookAttachment.Url);
 
     public const string PairsPerTenant = "pairs-per-tenant";
 
     public Task<TargetLease> ProvideTargetsAsync(RunSettings settings, CancellationToken cancellationToken) =>
-        GatewayTargets.ProvideAsync(settings, new Dictionary<string, string>(), cancellationToken);
+        Webhooks.WebhookAttachment.ProvideAsync(settings, cancellationToken);
 
     /// <summary>Pairs per tenant from --pairs-per-tenant ("all" = every pair of the run in one tenant).</summary>
     public static int TenantSize(RunSettings settings, int pairs)
@@ -56,6 +60,7 @@ public sealed class ChatScenario : IScenarioDefinition
         if (pairs < 1) throw new ArgumentException("--pairs must be at least 1.");
         if (size is < 40 or > 16_000) throw new ArgumentException("--message-size must be 40..16000.");
         if (settings.Concurrency is not null) throw new ArgumentException("chat: a copy is a pair; use --pairs instead of --concurrency.");
+        _ = Webhooks.WebhookAttachment.AnswerDelay(settings); // a bad --webhook fails before anything starts
         var perTenant = TenantSize(settings, pairs);
         var localPairs = LoadSimulation.ShareOf(pairs, settings.WorkerIndex, settings.WorkerCount);
         var tenantCount = Math.Max(1, (localPairs + perTenant - 1) / perTenant);
@@ -91,7 +96,8 @@ public sealed class ChatScenario : IScenarioDefinition
         {
             Init = async context =>
             {
-                await GatewayTargets.CreateTenantsAsync(context, tenantCount);
+                var tenants = await GatewayTargets.CreateTenantsAsync(context, tenantCount);
+                await Webhooks.WebhookAttachment.RegisterAsync(context, tenants);
                 server = GatewayTargets.ServerCountersOf(context.Settings, context.Connector);
             },
             InitBudget = TimeSpan.FromSeconds(60 + 5 * tenantCount),
