@@ -164,6 +164,10 @@ public sealed class WebhooksGrain(
     /// <summary>Sends whatever is due now, and arranges to wake when the next delivery is due.</summary>
     private void Kick()
     {
+        // Every slot busy (a slow receiver): nothing can start, and the wake timer already set stands. Returning here
+        // keeps an event's cost constant however long the queue behind a slow endpoint has grown; the delivery that
+        // frees a slot kicks again.
+        if (inFlight.Count >= Settings.MaxConcurrentDeliveries) return;
         foreach (var d in pending.Values.Where(d => d.NextAttemptAt <= time.GetUtcNow() && !inFlight.Contains(d.DeliveryId))
                      .OrderBy(d => d.NextAttemptAt).Take(Settings.MaxConcurrentDeliveries - inFlight.Count).ToList())
         {
