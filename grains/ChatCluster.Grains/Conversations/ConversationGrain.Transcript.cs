@@ -1,3 +1,4 @@
+using ChatCluster.Conversations;
 using ChatCluster.Grains.Mail;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
