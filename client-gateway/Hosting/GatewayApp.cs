@@ -114,6 +114,7 @@ public static class GatewayApp
         app.MapTeamEndpoints();
         app.MapAssignmentEndpoints();
         app.MapMfaEndpoints();
+        app.MapTranscriptSettingsEndpoints();
         app.MapPrivacyEndpoints();
         app.MapSubjectRightsEndpoints();
         app.MapSelfServiceEndpoints();

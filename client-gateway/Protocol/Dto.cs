@@ -41,6 +41,16 @@ public static class Dto
         LastSeq = s.LastSeq,
         StartedAt = Millis(s.StartedAt),
         LastActivityAt = Millis(s.LastActivityAt),
+        Transcript = s.Transcript is { } transcript ? Name(transcript) : null,
+    };
+
+    public static string Name(TranscriptStatus status) => status switch
+    {
+        TranscriptStatus.Pending => "pending",
+        TranscriptStatus.AwaitingConfirmation => "awaiting_confirmation",
+        TranscriptStatus.Sent => "sent",
+        TranscriptStatus.Limited => "limited",
+        _ => "failed",
     };
 
     public static MessageFrame From(string conversationId, ChatMessage m) => new()

@@ -85,6 +85,7 @@ public static class ClientFrameTypes
         [PingFrame.Name] = typeof(PingFrame),
         [RateFrame.Name] = typeof(RateFrame),
         [TransferFrame.Name] = typeof(TransferFrame),
+        [ConfirmTranscriptFrame.Name] = typeof(ConfirmTranscriptFrame),
     };
 
     public static string Known => string.Join(", ", ByName.Keys);

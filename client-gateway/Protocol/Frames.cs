@@ -314,4 +314,7 @@ public sealed class ConversationDto
     [Key("lastSeq")] public long LastSeq { get; set; }
     [Key("startedAt")] public long StartedAt { get; set; }
     [Key("lastActivityAt")] public long LastActivityAt { get; set; }
+
+    /// <summary>Only when the visitor gave an email: <c>pending</c>, <c>awaiting_confirmation</c>, <c>sent</c>, <c>limited</c>, <c>failed</c>.</summary>
+    [Key("transcript")] public string? Transcript { get; set; }
 }

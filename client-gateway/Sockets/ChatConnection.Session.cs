@@ -60,6 +60,7 @@ public sealed partial class ChatConnection
                 SetPresenceFrame presence => SetPresence(session, presence),
                 RateFrame rate => Rate(session, rate),
                 TransferFrame transfer => Transfer(session, transfer),
+                ConfirmTranscriptFrame confirm => ConfirmTranscript(session, confirm),
                 _ => Task.CompletedTask,
             });
         }

@@ -27,6 +27,7 @@ public sealed class FrameLanes(int maxInFlight)
         CloseFrame f => f.ConversationId,
         RateFrame f => f.ConversationId,
         TransferFrame f => f.ConversationId,
+        ConfirmTranscriptFrame f => f.ConversationId,
         _ => null,
     } ?? "";
 

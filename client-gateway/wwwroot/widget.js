@@ -33,7 +33,10 @@
       langCode: 'DE', tooLong: 'This message is too long.', failed: 'Not sent: ', unread: 'new message',
       empty: 'Ask us anything. A member of the team will answer here.',
       rate: 'How was this chat?', star: '{n} of 5 stars', comment: 'Comment (optional)', rateSend: 'Send rating',
-      thanks: 'Thank you for your feedback.', pickScore: 'Choose from 1 to 5 stars.'
+      thanks: 'Thank you for your feedback.', pickScore: 'Choose from 1 to 5 stars.',
+      tConfirm: 'We mailed you a code. Enter it to receive the transcript:', tCode: 'Code', tSend: 'Confirm',
+      tPending: 'The transcript will be mailed to you when the chat ends.', tSent: 'The transcript was mailed to you.',
+      tLimited: 'No transcript will be sent for this chat.'
     },
     de: {
       open: 'Chat öffnen', close: 'Chat schließen', title: 'Chatten Sie mit uns',
@@ -48,7 +51,10 @@
       langCode: 'EN', tooLong: 'Diese Nachricht ist zu lang.', failed: 'Nicht gesendet: ', unread: 'neue Nachricht',
       empty: 'Fragen Sie uns. Jemand aus dem Team antwortet hier.',
       rate: 'Wie war dieser Chat?', star: '{n} von 5 Sternen', comment: 'Kommentar (freiwillig)', rateSend: 'Bewertung senden',
-      thanks: 'Danke für Ihre Rückmeldung.', pickScore: 'Wählen Sie 1 bis 5 Sterne.'
+      thanks: 'Danke für Ihre Rückmeldung.', pickScore: 'Wählen Sie 1 bis 5 Sterne.',
+      tConfirm: 'Wir haben Ihnen einen Code gesendet. Geben Sie ihn ein, um das Protokoll zu erhalten:', tCode: 'Code', tSend: 'Bestätigen',
+      tPending: 'Das Protokoll wird Ihnen nach dem Chat gesendet.', tSent: 'Das Protokoll wurde Ihnen gesendet.',
+      tLimited: 'Für diesen Chat wird kein Protokoll gesendet.'
     }
   };
 
@@ -110,6 +116,7 @@
     team: 'offline',
     pending: store.json('outbox', []),  // own messages not yet acknowledged: {cid, text, at}
     starting: false,
+    transcript: '',         // of the current conversation: pending | awaiting_confirmation | sent | limited | failed
     hint: ''                // a one-off problem to show (e.g. the server refused the email address)
   };
   var rows = {};            // clientMessageId -> row element, for own messages
@@ -134,6 +141,10 @@
     '<p class="notice" role="alert" hidden></p>' +
     '<ol class="log" role="log" aria-live="polite" aria-relevant="additions" tabindex="0"></ol>' +
     '<p class="typing" aria-live="polite"></p>' +
+    // The transcript address may need the code mailed to it (issue 15); the outcome is said in one line.
+    '<form class="tconfirm" hidden><label><span class="l-tconfirm"></span> <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" size="7">' +
+    '</label> <button type="submit" class="t-send"></button><span class="t-msg" role="status" aria-live="polite"></span></form>' +
+    '<p class="tnote" role="status" hidden></p>' +
     '<div class="ended" hidden><p></p>' +
     // Rating at close (1–5 stars, optional comment): native radios keep it keyboard operable and announced.
     '<form class="rate"><fieldset><legend class="l-rate"></legend><div class="stars">' +
@@ -192,6 +203,8 @@
     for (var n = 1; n <= 5; n++) $('.s-' + n).textContent = t('star', { n: n });
     $('.l-comment').textContent = t('comment');
     $('.rate-send').textContent = t('rateSend');
+    $('.l-tconfirm').textContent = t('tConfirm');
+    $('.t-send').textContent = t('tSend');
     renderPhase();
     for (var cid in rows) markRow(rows[cid]);
   }
@@ -220,6 +233,7 @@
     var closed = state.conversationId && state.status === 'closed';
     el.ended.hidden = !closed;
     renderRating();
+    renderTranscript();
     el.composer.hidden = !!closed || state.phase === 'refused';
     el.contact.hidden = !askContact || !!state.conversationId || state.phase === 'refused' || (state.pending.length > 0 && !state.hint);
   }
@@ -411,6 +425,7 @@
     state.readSeq = 0;
     state.agentReadSeq = 0;
     state.status = 'open';
+    state.transcript = '';
     store.del('conversationId');
     store.del('lastSeq');
     rows = {};
@@ -428,6 +443,24 @@
       store.set('conversationId', c.conversationId);
     }
     state.status = c.status || 'open';
+    state.transcript = c.transcript || '';
+  }
+
+  // ---- transcript address confirmation (issue 15) ----
+  var tForm = $('.tconfirm'), tNote = $('.tnote'), tMsg = $('.t-msg');
+  function renderTranscript() {
+    var awaiting = !!state.conversationId && state.transcript === 'awaiting_confirmation';
+    tForm.hidden = !awaiting;
+    var note = !state.conversationId ? '' : state.transcript === 'limited' ? t('tLimited')
+      : state.transcript === 'sent' ? t('tSent') : state.transcript === 'pending' ? t('tPending') : '';
+    tNote.textContent = note;
+    tNote.hidden = !note;
+  }
+  function submitCode() {
+    var code = tForm.elements.code.value.trim();
+    if (!code) return;
+    tMsg.textContent = '';
+    if (!send({ type: 'confirm_transcript', id: 'tconfirm', conversationId: state.conversationId, code: code })) tMsg.textContent = t('unavailable');
   }
 
   // ---- rating at close ----
@@ -570,7 +603,7 @@
         flush();
         return;
       case 'history':
-        if (f.conversation) state.status = f.conversation.status;
+        if (f.conversation) { state.status = f.conversation.status; if (f.conversation.transcript) state.transcript = f.conversation.transcript; }
         (f.messages || []).forEach(showMessage);
         (f.readMarks || []).forEach(function (r) { onRead(r.reader, r.seq); });
         renderPhase();
@@ -599,6 +632,7 @@
       case 'conversation':
         if (f.conversation && f.conversation.conversationId === state.conversationId) {
           state.status = f.conversation.status;
+          if (f.conversation.transcript) state.transcript = f.conversation.transcript;
           if (state.status === 'closed') hideTyping();
           renderPhase();
         }
@@ -636,6 +670,11 @@
         return;
     }
     var id = String(f.id || '');
+    if (id === 'tconfirm') {
+      tMsg.textContent = f.message;
+      if (f.code === 'invalid_request') { state.transcript = 'limited'; renderTranscript(); } // nothing waits for a code any more
+      return;
+    }
     if (id === 'rate') {
       if (f.code === 'conflict') ratingDone(); // rated before (another tab, or before a reload)
       else renderRating(f.message);
@@ -674,6 +713,7 @@
     applyText();
   }));
   el.composer.addEventListener('submit', guard(function (e) { e.preventDefault(); submit(); }));
+  tForm.addEventListener('submit', guard(function (e) { e.preventDefault(); submitCode(); }));
   el.text.addEventListener('keydown', guard(function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   }));
@@ -738,6 +778,9 @@
       '.c-wrap{display:flex;flex-direction:column;font-size:12px;gap:2px;width:100%;text-align:left}.c-wrap input{width:100%}' +
       '.rate-send{border:0;background:var(--brand);color:#fff;border-radius:8px;padding:6px 12px;cursor:pointer}.rate-msg{margin:0 0 8px;font-size:13px}' +
       '.rate fieldset[hidden]{display:none}' +
+      '.tconfirm{margin:0;padding:6px 12px;font-size:13px}.tconfirm[hidden],.tnote[hidden]{display:none}.tconfirm input{width:7ch}' +
+      '.t-send{border:0;background:var(--brand);color:#fff;border-radius:6px;padding:3px 8px;cursor:pointer}.t-msg{display:block}' +
+      '.tnote{margin:0;padding:4px 12px;font-size:12px;color:var(--muted)}' +
       '.again{border:1px solid var(--accent);background:transparent;color:var(--accent);border-radius:8px;padding:6px 12px;cursor:pointer}' +
       '.contact fieldset{border:0;border-top:1px solid var(--line);margin:0;padding:8px 16px;display:grid;grid-template-columns:1fr 1fr;gap:6px 10px}' +
       '.contact legend{padding:8px 0 0;font-size:12px;font-weight:600;color:var(--muted);float:left;grid-column:1/-1}' +

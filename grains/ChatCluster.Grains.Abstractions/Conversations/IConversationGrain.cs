@@ -70,6 +70,40 @@ public interface IConversationGrain : IGrainWithStringKey, IRetainedData, IConve
     /// A second rating is refused with <c>conflict</c>, so the statistics count each conversation once.
     /// </summary>
     Task<ConversationRating> Rate(Participant visitor, int score, string? comment);
+
+    /// <summary>
+    /// The conversation's own visitor confirms the transcript address with the code mailed to it (W5, issue 15), when
+    /// the tenant requires it: the transcript is then sent at the close, or at once if the conversation is already
+    /// closed. A wrong code is <c>invalid_code</c>; after <see cref="TranscriptConfirmation.MaxAttempts"/> wrong codes no
+    /// transcript is sent (<see cref="TranscriptStatus.Limited"/>).
+    /// </summary>
+    Task<ConversationSummary> ConfirmTranscript(Participant visitor, string code);
+}
+
+/// <summary>What becomes of the transcript of a conversation whose visitor gave an email (W5, issue 15).</summary>
+[GenerateSerializer]
+public enum TranscriptStatus
+{
+    /// <summary>It will be mailed when the conversation closes (or is being retried after a transient failure).</summary>
+    Pending = 0,
+
+    /// <summary>The tenant requires the address to be confirmed: a code was mailed to it, no transcript until it is entered.</summary>
+    AwaitingConfirmation = 1,
+
+    /// <summary>It was handed to the mail server.</summary>
+    Sent = 2,
+
+    /// <summary>None will be sent: a daily limit on transcript mail was reached, or the confirmation failed too often.</summary>
+    Limited = 3,
+
+    /// <summary>The mail server refused it, or retrying gave up.</summary>
+    Failed = 4,
+}
+
+public static class TranscriptConfirmation
+{
+    /// <summary>Wrong codes a conversation accepts before it gives up on its transcript.</summary>
+    public const int MaxAttempts = 5;
 }
 
 [GenerateSerializer]
@@ -99,7 +133,8 @@ public sealed record ConversationSummary(
     string? AssignedAgentId,
     long LastSeq,
     DateTimeOffset StartedAt,
-    DateTimeOffset LastActivityAt);
+    DateTimeOffset LastActivityAt,
+    TranscriptStatus? Transcript = null);
 
 [GenerateSerializer, Immutable]
 public sealed record ReadMark(Participant Reader, long Seq);

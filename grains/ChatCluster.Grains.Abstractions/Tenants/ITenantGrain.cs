@@ -83,6 +83,12 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<TenantSecurity> SetSecurity(TenantSecurity security);
 
+    /// <summary>How transcripts are mailed (W5, issue 15): whether the visitor must first confirm the address. Interleaves.</summary>
+    [AlwaysInterleave]
+    Task<TranscriptSettings> GetTranscriptSettings();
+
+    Task<TranscriptSettings> SetTranscriptSettings(TranscriptSettings settings);
+
     /// <summary>Closes the account (R3): disabled at once, purged after the grace period unless reopened or held.</summary>
     Task<TenantClosure> Close(string actor);
 
@@ -159,6 +165,13 @@ public sealed record AgentInfo(string AgentId, string Email, string DisplayName,
 
 [GenerateSerializer, Immutable]
 public sealed record TenantSecurity(bool RequireMfa);
+
+/// <param name="ConfirmEmail">
+/// A visitor's transcript address gets a confirmation code first; the transcript is mailed only once the visitor has
+/// entered it in the chat, so the address's owner asked for it (issue 15).
+/// </param>
+[GenerateSerializer, Immutable]
+public sealed record TranscriptSettings(bool ConfirmEmail);
 
 [GenerateSerializer, Immutable]
 public sealed record AgentCredentials(AgentInfo Agent, string PasswordHash, SessionStamp Stamp);

@@ -1,3 +1,4 @@
+using ChatCluster.Conversations;
 using ChatCluster.Grains.Mail;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,12 @@ public sealed partial class ConversationGrain
     /// </summary>
     private async Task MailTranscript()
     {
-        if (await SendTranscript() is not { Transient: true }) return;
+        var before = state.State.Transcript;
+        if (await SendTranscript() is not { Transient: true })
+        {
+            if (state.State.Transcript != before) await SaveTranscriptStatus();
+            return;
+        }
         var now = time.GetUtcNow();
         state.State.OwedTranscript = new OwedTranscript { FailedAttempts = 1, FirstFailedAt = now };
         try
@@ -69,6 +75,7 @@ public sealed partial class ConversationGrain
             logger.LogWarning("Gave up mailing the transcript of conversation {Conversation} after {Attempts} attempts since {FirstFailedAt:u} ({Setting})",
                 key, owed.FailedAttempts, owed.FirstFailedAt, $"{MailRetryOptions.Section}:GiveUpAfter");
             ServiceProvider.GetService<ITranscriptRetryMetrics>()?.Abandoned();
+            if (state.State.Transcript is not null) state.State.Transcript = TranscriptStatus.Failed;
         }
         state.State.OwedTranscript = null;
         await state.WriteStateAsync();
@@ -88,28 +95,45 @@ public sealed partial class ConversationGrain
 
     /// <summary>
     /// Sends the transcript composed from the current state and messages; null when it was sent or there is nothing to
-    /// send (no mail sender, no email, data erased). The log line carries the reason but never the exception's own
-    /// text: mail servers echo the recipient's address in it. The silo also counts each failure (MailMetrics).
-    /// An unexpected exception counts as transient.
+    /// send (no mail sender, no email, data erased, over the daily limit or not confirmed: issue 15). The log line
+    /// carries the reason but never the exception's own text: mail servers echo the recipient's address in it. The silo
+    /// also counts each failure (MailMetrics). An unexpected exception counts as transient.
     /// </summary>
     private async Task<MailDeliveryException?> SendTranscript()
     {
         if (Mail is not { } mail || !state.State.Started || state.State.VisitorEmail is not { Length: > 0 } email) return null;
+        // Null: a conversation started before transcripts were tracked, which was promised one unconditionally.
+        if (state.State.Transcript is not (null or TranscriptStatus.Pending)) return null;
         var transcript = TranscriptMail.Compose(tenantId, conversationId, email, state.State.VisitorName, state.State.StartedAt, [.. messages]);
         try
         {
             await mail.Send(transcript);
+            if (state.State.Transcript is not null) state.State.Transcript = TranscriptStatus.Sent;
             return null;
         }
         catch (MailDeliveryException ex)
         {
             logger.LogWarning("The transcript of conversation {Conversation} was not mailed: {Reason} (transient: {Transient})", key, ex.Message, ex.Transient);
+            if (!ex.Transient && state.State.Transcript is not null) state.State.Transcript = TranscriptStatus.Failed;
             return ex;
         }
         catch (Exception ex)
         {
             logger.LogWarning("The transcript of conversation {Conversation} was not mailed: {ErrorType}", key, ex.GetType().FullName);
             return new MailDeliveryException(ex.GetType().Name, transient: true);
+        }
+    }
+
+    /// <summary>Stores that the transcript was sent or refused; a failing store must not fail the close, which is stored already.</summary>
+    private async Task SaveTranscriptStatus()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("The transcript status of conversation {Conversation} was not stored: {ErrorType}", key, ex.GetType().FullName);
         }
     }
 

@@ -59,9 +59,11 @@ public sealed partial class ConversationGrain(
             ProcessingRestricted = analytics.Restricted,
         };
         state.State.Retention.Adopt(await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetRetentionRules());
+        await PromiseTranscript(visitor.Id, contact.Email);
         await RouteToAgent();
         await state.WriteStateAsync();
         await StartRetention();
+        await MailConfirmationCode();
         if (FeedsStatistics)
         {
             _ = GrainFactory.GetGrain<IDailyStatsGrain>(DayKeys.For(tenantId, now))
@@ -251,7 +253,7 @@ public sealed partial class ConversationGrain(
 
     private ConversationSummary Summary() => new(
         conversationId, state.State.VisitorId, state.State.VisitorName, state.State.Status,
-        state.State.AssignedAgentId, LastSeq, state.State.StartedAt, state.State.LastActivityAt);
+        state.State.AssignedAgentId, LastSeq, state.State.StartedAt, state.State.LastActivityAt, state.State.Transcript);
 }
 
 [GenerateSerializer]
@@ -279,6 +281,14 @@ public sealed class ConversationState
 
     /// <summary>A transcript whose mail failed transiently and is tried again by the <c>transcript-retry</c> reminder (W5).</summary>
     [Id(15)] public OwedTranscript? OwedTranscript { get; set; }
+
+    /// <summary>What becomes of the transcript (issue 15); null without an email, or for a conversation started before it was tracked.</summary>
+    [Id(16)] public TranscriptStatus? Transcript { get; set; }
+
+    /// <summary>The code mailed to the transcript address while <see cref="Transcript"/> awaits its confirmation.</summary>
+    [Id(17)] public string? TranscriptCode { get; set; }
+
+    [Id(18)] public int TranscriptCodeAttempts { get; set; }
 
     /// <summary>The visitor's rating; its comment is personal data and is deleted with the rest (Id 20+: assignment features).</summary>
     [Id(20)] public ConversationRating? Rating { get; set; }

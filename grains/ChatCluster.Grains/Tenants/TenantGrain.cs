@@ -134,6 +134,9 @@ public sealed class TenantState
     /// <summary>Every team member must log in with TOTP (T2). Ids from 20 on: login and assignment settings.</summary>
     [Id(20)] public bool RequireMfa { get; set; }
 
+    /// <summary>Transcript addresses get a confirmation code first; the transcript only once it is entered (issue 15).</summary>
+    [Id(21)] public bool ConfirmTranscriptEmail { get; set; }
+
     /// <summary>Account closure (R3): when the tenant was closed and when its data is purged. Ids from 30 on.</summary>
     [Id(30)] public DateTimeOffset? ClosedAt { get; set; }
     [Id(31)] public DateTimeOffset? PurgeAt { get; set; }

@@ -30,6 +30,9 @@ public sealed class MailOptions
     /// <summary>How a transcript whose mail failed transiently is tried again (<c>ChatCluster:Mail:Retry</c>).</summary>
     public MailRetryOptions Retry { get; set; } = new();
 
+    /// <summary>How much transcript mail a tenant sends per day (<c>ChatCluster:Mail:TranscriptLimits</c>, issue 15).</summary>
+    public TranscriptLimitOptions TranscriptLimits { get; set; } = new();
+
     public IEnumerable<string> Problems()
     {
         if (KeepFor <= TimeSpan.Zero || KeepFor > MaximumKeepFor) yield return $"{Section}:KeepFor must be positive and at most 730 days (R6).";
@@ -41,6 +44,7 @@ public sealed class MailOptions
         if (Smtp.Timeout < TimeSpan.FromSeconds(1) || Smtp.Timeout > SmtpOptions.MaximumTimeout)
             yield return $"{SmtpOptions.Section}:Timeout must be between 1 second and {SmtpOptions.MaximumTimeout.TotalSeconds:0} seconds: closing a conversation waits for the mail, and Orleans gives up on a call after 30 seconds.";
         foreach (var problem in Retry.Problems()) yield return problem;
+        foreach (var problem in TranscriptLimits.Problems()) yield return problem;
     }
 }
 

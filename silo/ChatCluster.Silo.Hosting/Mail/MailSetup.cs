@@ -13,7 +13,8 @@ namespace ChatCluster.Silo.Hosting.Mail;
 
 /// <summary>
 /// Wires mail (W5, R6): SMTP when <c>ChatCluster:Mail:Smtp:Host</c> is set, the outbox folder otherwise; the retry of
-/// transcripts that failed transiently (<c>ChatCluster:Mail:Retry</c>).
+/// transcripts that failed transiently (<c>ChatCluster:Mail:Retry</c>); the daily transcript limits
+/// (<c>ChatCluster:Mail:TranscriptLimits</c>).
 /// </summary>
 public static class MailSetup
 {
@@ -27,6 +28,7 @@ public static class MailSetup
 
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(Options.Create(options.Retry));
+        silo.Services.AddSingleton(Options.Create(options.TranscriptLimits));
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<MailMetrics>();
         silo.Services.AddSingleton<ITranscriptRetryMetrics>(sp => sp.GetRequiredService<MailMetrics>());
