@@ -27,7 +27,8 @@ public sealed class ApiKeyUse(ApiKeyRateLimits limits, IOptions<ApiKeyOptions> o
         }
 
         var now = time.GetUtcNow();
-        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? "";
+        // The route's template, never the path as sent: a caller's path is free text and could carry an address (R7).
+        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
         var subject = http.Request.RouteValues.TryGetValue("conversationId", out var id) && id is string conversationId && Ids.IsLocalId(conversationId)
             ? AuditEntry.ConversationSubject(conversationId)
             : AuditEntry.TenantSubject;

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatCluster.Privacy;
-using Microsoft.Extensions.Configuration;
+using ChatCluster.Silo.Hosting.Mail;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatCluster.Gateway.Tests;
@@ -134,19 +134,23 @@ public sealed partial class SelfServiceApiTests(GatewayFixture gateway) : IClass
     private async Task<string> LocalId(string tenant, string email) =>
         GrainKeys.Split(await gateway.Services.GetRequiredService<IClusterClient>().GetGrain<IEmailIndexGrain>(tenant).Locate(email)).LocalId;
 
-    private async Task<string> MailFolder(string tenant, string email)
-    {
-        var root = gateway.Services.GetRequiredService<IConfiguration>()["ChatCluster:Mail:OutboxPath"] ?? "./.outbox";
-        return Path.Combine(Path.GetFullPath(root), tenant, await LocalId(tenant, email));
-    }
+    private async Task<string> MailFolder(string tenant, string email) =>
+        Path.Combine(Outbox.Root, tenant, await LocalId(tenant, email));
+
+    /// <summary>The embedded default's outbox: sealed files (S1), opened here with the process's key ring.</summary>
+    private OutboxMailSender Outbox => gateway.Services.GetRequiredService<OutboxMailSender>();
 
     private async Task<string> MailedCode(string tenant, string email)
     {
-        var folder = await MailFolder(tenant, email);
+        var localId = await LocalId(tenant, email);
         // The code mail is queued (issue 15): wait for its file, not just the folder.
-        for (var i = 0; i < 200 && !(Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.eml").Any()); i++) await Task.Delay(50);
-        var file = Directory.EnumerateFiles(folder, "*.eml").OrderBy(f => f).Last();
-        var match = CodePattern().Match(await File.ReadAllTextAsync(file));
+        IReadOnlyList<string> mails = [];
+        for (var i = 0; i < 200 && (mails = await Outbox.Read(tenant, localId)).Count == 0; i++) await Task.Delay(50);
+        Assert.NotEmpty(mails);
+        var folder = await MailFolder(tenant, email);
+        foreach (var file in Directory.EnumerateFiles(folder))
+            Assert.DoesNotContain(email, System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)), StringComparison.OrdinalIgnoreCase);
+        var match = CodePattern().Match(mails[^1]);
         Assert.True(match.Success, "the mail holds a six-digit code");
         return match.Groups[1].Value;
     }

@@ -1,4 +1,5 @@
 using ChatCluster.Grains.Conversations;
+using ChatCluster.Grains.Integrations;
 using ChatCluster.Grains.Inbox;
 using ChatCluster.Grains.Insights;
 using ChatCluster.Grains.Privacy;
@@ -7,6 +8,7 @@ using ChatCluster.Grains.Tenants;
 using ChatCluster.Grains.Visitors;
 using ChatCluster.Inbox;
 using ChatCluster.Insights;
+using ChatCluster.Integrations;
 using ChatCluster.Privacy;
 using ChatCluster.Routing;
 using ChatCluster.Tenants;
@@ -41,6 +43,10 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         var stranger = cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenantId, "stranger@example.org"));
         await stranger.RequestCode("stranger@example.org");
         Assert.True((await cluster.StoredState<SelfServiceState>(stranger, "self-service")).Exists);
+        // A verified user of the site (I3): a record keyed by the tenant and a hash of the site's user id.
+        var verifiedUser = cluster.Grains.GetGrain<IVerifiedUserGrain>(IdentityVerification.UserKey(tenantId, "user-42"));
+        await verifiedUser.SetVisitorId(chat.VisitorId);
+        Assert.True((await cluster.StoredState<VerifiedUserState>(verifiedUser, "verified-user")).Exists);
 
         var closure = await tenant.Close(AuditEntry.Agent("a_owner"));
         Assert.Equal(cluster.Time.GetUtcNow() + Grace, closure.PurgeAt);
@@ -66,6 +72,7 @@ public sealed class AccountClosureTests(RetentionCluster cluster)
         Assert.Empty(await cluster.Audit(tenantId, day));
         Assert.False((await cluster.StoredState<SelfServiceState>(cluster.Grains.GetGrain<ISelfServiceGrain>(cluster.EmailIndex.Scoped(tenantId, Chat.Email)), "self-service")).Exists);
         Assert.False((await cluster.StoredState<SelfServiceState>(stranger, "self-service")).Exists);
+        Assert.False((await cluster.StoredState<VerifiedUserState>(verifiedUser, "verified-user")).Exists);
         Assert.DoesNotContain(cluster.Mail.Sent, m => m.TenantId == tenantId);
         Assert.False((await cluster.StoredState<AgentRoutingState>(routing, "routing")).Exists);
         Assert.False((await cluster.StoredState<TenantAiSettingsState>(ai, "ai")).Exists);

@@ -17,18 +17,47 @@ public sealed class ErasureResumeTests(RetentionCluster cluster)
         var desk = cluster.Grains.GetGrain<IDataProtectionGrain>(tenant);
         var broken = GrainKeys.Scoped(tenant, second.ConversationId);
         cluster.Log.FailDeletes(broken);
+        // As the admin API does: the request is entered in the register, then served.
+        var register = cluster.Grains.GetGrain<IPrivacyRequestsGrain>(tenant);
+        var request = await register.Open(PrivacyRequestKind.Erasure, AuditEntry.VisitorSubject(first.VisitorId), Admin);
 
         await Assert.ThrowsAnyAsync<Exception>(() => desk.EraseVisitor(first.VisitorId, Admin));
         Assert.Equal([first.VisitorId], await desk.PendingErasures());
+        Assert.Equal(PrivacyRequestStatus.Received, (await register.List()).Single(r => r.Id == request.Id).Status);
 
         cluster.Log.FailDeletes(broken, fail: false);
         await RetentionCluster.Eventually(async () => (await desk.PendingErasures()).Count == 0, "the erasure was resumed");
+        // R5: the register shows the request answered, although the reminder (not the admin's call) finished it.
+        var answered = (await register.List()).Single(r => r.Id == request.Id);
+        Assert.Equal(PrivacyRequestStatus.Completed, answered.Status);
+        Assert.NotNull(answered.CompletedAt);
         Assert.Null(await first.Visitor.GetProfile());
         Assert.NotNull((await first.Visitor.GetRetention()).ErasedAt);
         Assert.Empty(await cluster.StoredMessages(tenant, first.ConversationId));
         Assert.Empty(await cluster.StoredMessages(tenant, second.ConversationId));
         var audit = await cluster.Audit(tenant, cluster.Time.GetUtcNow());
         Assert.Contains(audit, e => e.Action == AuditAction.VisitorErased && e.Subject == AuditEntry.VisitorSubject(first.VisitorId));
+    }
+
+    [Fact]
+    public async Task A_resumed_erasure_that_meets_a_hold_placed_meanwhile_shows_its_request_refused()
+    {
+        var tenant = await cluster.NewTenant();
+        var first = await cluster.NewChat(tenant);
+        var second = await cluster.NewChat(tenant, first.VisitorId);
+        var desk = cluster.Grains.GetGrain<IDataProtectionGrain>(tenant);
+        var broken = GrainKeys.Scoped(tenant, second.ConversationId);
+        cluster.Log.FailDeletes(broken);
+        var register = cluster.Grains.GetGrain<IPrivacyRequestsGrain>(tenant);
+        var request = await register.Open(PrivacyRequestKind.Erasure, AuditEntry.VisitorSubject(first.VisitorId), Admin);
+        await Assert.ThrowsAnyAsync<Exception>(() => desk.EraseVisitor(first.VisitorId, Admin));
+
+        await desk.PlaceHold(HoldScope.Visitor, first.VisitorId, "Case 2026-7", Admin);
+        cluster.Log.FailDeletes(broken, fail: false);
+        await RetentionCluster.Eventually(async () => (await desk.PendingErasures()).Count == 0, "the resumed erasure met the hold");
+
+        Assert.Equal(PrivacyRequestStatus.Refused, (await register.List()).Single(r => r.Id == request.Id).Status);
+        Assert.NotNull(await first.Visitor.GetProfile()); // the held person's data is kept
     }
 
     [Fact]

@@ -1,31 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
 using ChatCluster.Grains.Mail;
+using ChatCluster.Silo.Hosting.Encryption;
 using ChatCluster.Silo.Hosting.Mail;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatCluster.Grains.Tests;
 
-/// <summary>The outbox folder (W5, R6): mail filed by pseudonymous ids, purged by them, never kept past two years.</summary>
+/// <summary>The outbox folder (W5, R6, S1): mail sealed with the key ring, filed by pseudonymous ids, purged by them, never kept past two years.</summary>
 public sealed class OutboxTests : IDisposable
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), "outbox-test-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
 
-    private OutboxMailSender Outbox() => new(new MailOptions { OutboxPath = folder }, time);
+    private readonly PersonalDataCipher ring = new(new Dictionary<string, byte[]> { ["k1"] = RandomNumberGenerator.GetBytes(32) }, "k1");
+
+    private OutboxMailSender Outbox() => new(new MailOptions { OutboxPath = folder }, ring, time);
 
     private static OutgoingMail Mail(string conversationId) =>
-        new("acme", conversationId, "jo@example.com", "Jo", "Your chat transcript", "[10:00] You: hello");
+        new("acme", conversationId, "jo.quennell@example.com", "Joanna Quennell", "Your chat transcript", "[10:00] You: my code is 493817");
 
     [Fact]
-    public async Task A_mail_is_an_eml_file_under_tenant_and_subject_and_purging_the_subject_deletes_it()
+    public async Task A_mail_is_a_sealed_file_under_tenant_and_subject_that_the_key_ring_opens_and_purging_the_subject_deletes_it()
     {
         var outbox = Outbox();
         await outbox.Send(Mail("c_one"));
         await outbox.Send(Mail("c_two"));
         var file = Directory.EnumerateFiles(Path.Combine(folder, "acme", "c_one")).Single();
-        Assert.EndsWith(".eml", file);
-        var text = await File.ReadAllTextAsync(file);
-        Assert.Contains("jo@example.com", text);
-        Assert.Contains("[10:00] You: hello", text);
+        Assert.EndsWith(OutboxMailSender.Extension, file);
+        var stored = await File.ReadAllBytesAsync(file);
+        Assert.True(PersonalDataCipher.IsSealed(stored));
+        Assert.Equal("k1", PersonalDataCipher.KeyIdOf(stored));
+        foreach (var personal in new[] { "jo.quennell@example.com", "Joanna Quennell", "Quennell", "my code is 493817", "493817", "Your chat transcript" })
+        {
+            // S1: neither as UTF-8 nor as UTF-16 (nor quoted-printable, which leaves these strings as they are).
+            Assert.True(stored.AsSpan().IndexOf(Encoding.UTF8.GetBytes(personal)) < 0, $"'{personal}' is on disk in the clear");
+            Assert.True(stored.AsSpan().IndexOf(Encoding.Unicode.GetBytes(personal)) < 0, $"'{personal}' is on disk in the clear");
+        }
+        var text = Assert.Single(await outbox.Read("acme", "c_one"));
+        Assert.Contains("jo.quennell@example.com", text);
+        Assert.Contains("Joanna Quennell", text);
+        Assert.Contains("[10:00] You: my code is 493817", text);
+        Assert.Equal(text, OutboxMailSender.Open(ring, file, stored));
+
+        // Bound to its place: the same file moved under another subject does not open.
+        var moved = Path.Combine(folder, "acme", "c_two", Path.GetFileName(file));
+        Assert.ThrowsAny<CryptographicException>(() => OutboxMailSender.Open(ring, moved, stored));
 
         await outbox.Purge("acme", "c_one");
         Assert.False(Directory.Exists(Path.Combine(folder, "acme", "c_one")));

@@ -45,7 +45,14 @@ public interface IVerifiedUserGrain : IGrainWithStringKey
     /// <summary>The user's visitor id, or null the first time (or after the visitor was erased or expired).</summary>
     Task<string?> GetVisitorId();
 
+    /// <summary>Points the user to <paramref name="visitorId"/>; the record is listed in the tenant's retention registry (R3).</summary>
     Task SetVisitorId(string visitorId);
+
+    /// <summary>
+    /// Deletes the record (account closure, R3) unless it points to one of <paramref name="heldVisitors"/>, whose data a
+    /// legal hold keeps (R4); the purge that finishes once the hold is lifted deletes it then.
+    /// </summary>
+    Task Purge(IReadOnlyList<string> heldVisitors);
 }
 
 public static class IdentityVerification

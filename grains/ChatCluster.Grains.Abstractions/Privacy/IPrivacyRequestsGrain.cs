@@ -10,6 +10,14 @@ public interface IPrivacyRequestsGrain : IGrainWithStringKey
 
     Task<PrivacyRequest> Complete(string requestId, PrivacyRequestStatus outcome);
 
+    /// <summary>
+    /// Gives every request of <paramref name="kind"/> about <paramref name="subject"/> that is still
+    /// <see cref="PrivacyRequestStatus.Received"/> its <paramref name="outcome"/>: the erasure engine calls it when an
+    /// erasure finished (or was refused) on a path that holds no request id — the reminder that resumes an erasure after
+    /// a crash or a failed step. Returns how many requests it completed.
+    /// </summary>
+    Task<int> CompleteOpen(PrivacyRequestKind kind, string subject, PrivacyRequestStatus outcome);
+
     Task<IReadOnlyList<PrivacyRequest>> List();
 
     /// <summary>Deletes the register; only account closure (R3) calls it.</summary>

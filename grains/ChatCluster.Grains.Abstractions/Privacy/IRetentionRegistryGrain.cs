@@ -51,6 +51,12 @@ public enum RetainedKind
 
     /// <summary>An expired conversation's tombstone: the redacted email some tenants keep (R2).</summary>
     ConversationTombstone = 4,
+
+    /// <summary>
+    /// A verified user's record (I3: a hash of the site's user id pointing to its visitor): no retention rules of its
+    /// own, listed so account closure (R3) deletes it.
+    /// </summary>
+    VerifiedUser = 5,
 }
 
 /// <summary>A holder of personal data, by kind and local id (the tenant is the registry's key).</summary>

@@ -64,16 +64,33 @@ public sealed class IdentityVerificationState
     [Id(4)] public DateTimeOffset? RotatedAt { get; set; }
 }
 
-/// <summary>Holds only the visitor id: the key is a hash of the site's user id, the user id itself is not stored.</summary>
+/// <summary>
+/// Holds only the visitor id: the key is a hash of the site's user id, the user id itself is not stored. Listed in the
+/// tenant's retention registry when written, so account closure finds and deletes it (R3).
+/// </summary>
 public sealed class VerifiedUserGrain([PersistentState("verified-user", StorageNames.Chat)] IPersistentState<VerifiedUserState> state) : Grain, IVerifiedUserGrain
 {
+    private (string TenantId, string LocalId) Key => GrainKeys.Split(this.GetPrimaryKeyString());
+
     public Task<string?> GetVisitorId() => Task.FromResult(state.State.VisitorId);
 
     public async Task SetVisitorId(string visitorId)
     {
+        // Listed before the row exists, so no record of the tenant can be written that the purge does not reach.
+        await Registry.Add(new RetainedSubject(RetainedKind.VerifiedUser, Key.LocalId));
         state.State.VisitorId = visitorId;
         await state.WriteStateAsync();
     }
+
+    public async Task Purge(IReadOnlyList<string> heldVisitors)
+    {
+        if (state.State.VisitorId is { } visitorId && heldVisitors.Contains(visitorId)) return;
+        if (state.RecordExists) await state.ClearStateAsync();
+        await Registry.Remove(new RetainedSubject(RetainedKind.VerifiedUser, Key.LocalId));
+        DeactivateOnIdle();
+    }
+
+    private IRetentionRegistryGrain Registry => GrainFactory.GetGrain<IRetentionRegistryGrain>(Key.TenantId);
 }
 
 [GenerateSerializer]

@@ -10,7 +10,8 @@ namespace ChatCluster.Grains.Privacy;
 /// Carries out a tenant's erasures and holds. The subjects delete their own data, the audit log records what
 /// happened. One activation per tenant serialises erasures of that tenant. An erasure is recorded here before its
 /// first deletion and forgotten after its last, and an <c>erasure-resume</c> reminder finishes any that a crash or a
-/// failed step left behind: an erasure either completes or resumes, it never stays half-done (R5).
+/// failed step left behind: an erasure either completes or resumes, it never stays half-done (R5). Whichever path
+/// finishes (or refuses) it, the open erasure requests about the visitor in the register are given that outcome.
 /// </summary>
 public sealed class DataProtectionGrain(
     [PersistentState("data-protection", StorageNames.Chat)] IPersistentState<DataProtectionState> state,
@@ -29,12 +30,16 @@ public sealed class DataProtectionGrain(
         var status = await visitor.GetRetention();
         if (status.ErasedAt is { } erasedAt)
         {
+            // Done, by this call's predecessor or another path: every erasure request about the visitor is answered.
+            await Answered(visitorId, PrivacyRequestStatus.Completed);
             await Finished(visitorId);
             return new ErasureReport(visitorId, AlreadyErased: true, 0, erasedAt);
         }
         var profile = await visitor.GetProfile();
         if (profile is null)
         {
+            // An erasure under way whose visitor retention deleted meanwhile is done too; a fresh one is refused (not found).
+            if (state.State.Pending.ContainsKey(visitorId)) await Answered(visitorId, PrivacyRequestStatus.Completed);
             await Finished(visitorId);
             throw ChatRuleException.NotFound($"Visitor '{visitorId}'"); // never existed here, or retention already deleted it
         }
@@ -49,6 +54,7 @@ public sealed class DataProtectionGrain(
             : null;
         if (held is not null)
         {
+            await Answered(visitorId, PrivacyRequestStatus.Refused);
             await Finished(visitorId);
             await GrainFactory.Record(TenantId, new AuditEntry(time.GetUtcNow(), actor, AuditAction.ErasureRefused,
                 AuditEntry.VisitorSubject(visitorId), "legal hold"));
@@ -72,9 +78,19 @@ public sealed class DataProtectionGrain(
         });
         // What remains (the fact that the id was erased) is listed, so account closure deletes it too (R3).
         await GrainFactory.GetGrain<IRetentionRegistryGrain>(TenantId).Tombstone(new RetainedSubject(RetainedKind.Visitor, visitorId));
+        // Answered before the erasure is forgotten: should this fail, the reminder comes back and answers it then.
+        await Answered(visitorId, PrivacyRequestStatus.Completed);
         await Finished(visitorId);
         return new ErasureReport(visitorId, AlreadyErased: false, erased, time.GetUtcNow());
     }
+
+    /// <summary>
+    /// The request register shows the outcome whichever path finished the erasure: the admin's call, a repeated call,
+    /// or the <c>erasure-resume</c> reminder after a crash or a failed step (R5). The register grain writes nothing
+    /// when no request is open, so an account purge leaves no register behind.
+    /// </summary>
+    private Task Answered(string visitorId, PrivacyRequestStatus outcome) =>
+        GrainFactory.GetGrain<IPrivacyRequestsGrain>(TenantId).CompleteOpen(PrivacyRequestKind.Erasure, AuditEntry.VisitorSubject(visitorId), outcome);
 
     public Task<IReadOnlyList<string>> PendingErasures() =>
         Task.FromResult<IReadOnlyList<string>>([.. state.State.Pending.Keys.Order(StringComparer.Ordinal)]);

@@ -26,10 +26,28 @@ public sealed class PrivacyRequestsGrain(
     {
         var index = state.State.Requests.FindIndex(r => r.Id == requestId);
         if (index < 0) throw ChatRuleException.NotFound($"Request '{requestId}'");
-        var done = state.State.Requests[index] with { Status = outcome, CompletedAt = time.GetUtcNow() };
+        var request = state.State.Requests[index];
+        // Already answered (e.g. the erasure engine completed it first): the first outcome stands.
+        if (request.Status != PrivacyRequestStatus.Received) return request;
+        var done = request with { Status = outcome, CompletedAt = time.GetUtcNow() };
         state.State.Requests[index] = done;
         await state.WriteStateAsync();
         return done;
+    }
+
+    public async Task<int> CompleteOpen(PrivacyRequestKind kind, string subject, PrivacyRequestStatus outcome)
+    {
+        var now = time.GetUtcNow();
+        var completed = 0;
+        for (var i = 0; i < state.State.Requests.Count; i++)
+        {
+            var request = state.State.Requests[i];
+            if (request.Kind != kind || request.Status != PrivacyRequestStatus.Received || request.Subject != subject) continue;
+            state.State.Requests[i] = request with { Status = outcome, CompletedAt = now };
+            completed++;
+        }
+        if (completed > 0) await state.WriteStateAsync();
+        return completed;
     }
 
     public Task Purge() => state.ClearStateAsync();

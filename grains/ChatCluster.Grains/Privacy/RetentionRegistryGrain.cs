@@ -70,6 +70,7 @@ public sealed class RetentionRegistryGrain(
         .. state.State.SelfServiceRecords.Select(id => new RetainedSubject(RetainedKind.SelfServiceRecord, id)),
         .. state.State.VisitorTombstones.Select(id => new RetainedSubject(RetainedKind.VisitorTombstone, id)),
         .. state.State.ConversationTombstones.Select(id => new RetainedSubject(RetainedKind.ConversationTombstone, id)),
+        .. state.State.VerifiedUsers.Select(id => new RetainedSubject(RetainedKind.VerifiedUser, id)),
     ]);
 
     public Task Clear() => state.ClearStateAsync();
@@ -86,6 +87,7 @@ public sealed class RetentionRegistryGrain(
         RetainedKind.Visitor => state.State.Visitors,
         RetainedKind.VisitorTombstone => state.State.VisitorTombstones,
         RetainedKind.ConversationTombstone => state.State.ConversationTombstones,
+        RetainedKind.VerifiedUser => state.State.VerifiedUsers,
         _ => state.State.SelfServiceRecords,
     };
 }
@@ -102,4 +104,7 @@ public sealed class RetentionRegistryState
     /// <summary>Tombstones, so account closure (R3) leaves no row keyed by the tenant: erased visitors, redacted emails of expired conversations.</summary>
     [Id(3)] public HashSet<string> VisitorTombstones { get; set; } = new(StringComparer.Ordinal);
     [Id(4)] public HashSet<string> ConversationTombstones { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Local ids (<c>u_…</c>) of the tenant's verified-user records (I3), so account closure (R3) deletes them.</summary>
+    [Id(5)] public HashSet<string> VerifiedUsers { get; set; } = new(StringComparer.Ordinal);
 }

@@ -17,7 +17,7 @@ namespace ChatCluster.Grains.Tenants;
 /// Account closure (R3). Closing disables the tenant at once and stores a deadline (closed + the configured grace,
 /// 30 days); a durable <c>closure-check</c> reminder compares it with the clock, the same periodic-check pattern as
 /// retention. At the deadline, unless a tenant-wide hold exists, the purge deletes everything that is not under a hold
-/// (R4): every visitor and conversation not held, their tombstones, the outbox, routing, inbox, AI settings,
+/// (R4): every visitor and conversation not held, their tombstones, verified-user records, the outbox, routing, inbox, AI settings,
 /// statistics, audit and AI call logs, request register, the team and the site key. What is held stays, with the
 /// closed tenant's bare record (dates, policy, the held ids) so the operator can still lift the holds; lifting the last
 /// one finishes the purge at once, which then deletes that record and Orleans' stream records of the tenant and leaves
@@ -143,6 +143,9 @@ public sealed partial class TenantGrain : IRemindable
         // Self-service records: of addresses no visitor gave (only request times), and of erased visitors; a held visitor's stays.
         foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.SelfServiceRecord))
             await GrainFactory.GetGrain<ISelfServiceGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Purge(heldVisitors);
+        // Verified users (I3): a hash of the site's user id pointing to a visitor; a held visitor's stays with them.
+        foreach (var subject in subjects.Where(s => s.Kind == RetainedKind.VerifiedUser))
+            await GrainFactory.GetGrain<ChatCluster.Integrations.IVerifiedUserGrain>(GrainKeys.Scoped(TenantId, subject.LocalId)).Purge(heldVisitors);
         foreach (var agentId in state.State.Agents.Keys)
         {
             await GrainFactory.GetGrain<IAgentMfaGrain>(GrainKeys.Scoped(TenantId, agentId)).Purge();

@@ -1,28 +1,62 @@
 using ChatCluster.Grains.Mail;
+using ChatCluster.Silo.Hosting.Encryption;
 using MimeKit;
 
 namespace ChatCluster.Silo.Hosting.Mail;
 
 /// <summary>
-/// The embedded default's mail: each mail is an <c>.eml</c> file at <c>{outbox}/{tenant}/{subject}/{time}-{n}.eml</c>,
-/// readable with any mail program. The folder layout is what lets erasure, retention and closure delete a person's
-/// mail by pseudonymous id alone. Only the embedded default (one process, nothing installed) uses it; cluster mode keeps
-/// its outbox in the database, sealed (<see cref="PostgresOutbox"/>).
+/// The embedded default's mail: each mail is a file at <c>{outbox}/{tenant}/{subject}/{time}-{mail id}.sealed</c> holding
+/// the whole MIME message sealed with the personal-data key ring, exactly as the database outbox seals its rows
+/// (<see cref="SealedMail"/>, S1): no name, address, transcript or code is on disk in the clear. <see cref="Read"/> opens
+/// a subject's mail with the ring (the silo's <c>open-mail</c> command does so for a developer). The folder layout is what
+/// lets erasure, retention and closure delete a person's mail by pseudonymous id alone. Only the embedded default (one
+/// process, nothing installed) uses it; cluster mode keeps its outbox in the database (<see cref="PostgresOutbox"/>).
 /// </summary>
-public sealed class OutboxMailSender(MailOptions options, TimeProvider time) : IMailSender, IOutboxSweep
+public sealed class OutboxMailSender(MailOptions options, PersonalDataCipher cipher, TimeProvider time) : IMailSender, IOutboxSweep
 {
+    public const string Extension = ".sealed";
+
     public string Root { get; } = Path.GetFullPath(options.OutboxPath);
 
     public async Task Send(OutgoingMail mail)
     {
         var folder = SubjectFolder(mail.TenantId, mail.SubjectId);
+        var now = time.GetUtcNow();
+        var mailId = Guid.NewGuid();
+        var sealedMail = await SealedMail.Seal(cipher, options, mail, mailId, now);
         Directory.CreateDirectory(folder);
-        var message = MimeComposer.Compose(options, mail, time.GetUtcNow());
-        var path = Path.Combine(folder, $"{time.GetUtcNow():yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}.eml");
         // Written beside and renamed into place: whoever picks mail up never reads half a message.
-        var partial = path + ".part";
-        await message.WriteToAsync(partial);
-        File.Move(partial, path);
+        var path = Path.Combine(folder, $"{now:yyyyMMddTHHmmssfff}-{mailId:N}{Extension}");
+        await File.WriteAllBytesAsync(path + ".part", sealedMail);
+        File.Move(path + ".part", path);
+    }
+
+    /// <summary>The MIME text of every mail kept under the tenant and subject, oldest first, opened with the key ring.</summary>
+    public async Task<IReadOnlyList<string>> Read(string tenantId, string subjectId)
+    {
+        var folder = SubjectFolder(tenantId, subjectId);
+        if (!Directory.Exists(folder)) return [];
+        var mails = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + Extension).Order(StringComparer.Ordinal))
+            mails.Add(Open(cipher, file, await File.ReadAllBytesAsync(file)));
+        return mails;
+    }
+
+    /// <summary>
+    /// Opens one kept mail file: its place (tenant and subject folders, the mail id in its name) is the associated data
+    /// it was sealed with, so a file moved to another subject's folder does not open.
+    /// </summary>
+    public static string Open(PersonalDataCipher cipher, string path, byte[] sealedMail)
+    {
+        var full = Path.GetFullPath(path);
+        var subjectFolder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' is not an outbox mail file.", nameof(path));
+        var tenantFolder = Path.GetDirectoryName(subjectFolder) ?? throw new ArgumentException($"'{path}' is not an outbox mail file.", nameof(path));
+        var name = Path.GetFileName(full);
+        var dash = name.LastIndexOf('-');
+        if (!name.EndsWith(Extension, StringComparison.Ordinal) || dash < 0 ||
+            !Guid.TryParseExact(name[(dash + 1)..^Extension.Length], "N", out var mailId))
+            throw new ArgumentException($"'{path}' is not an outbox mail file ({{time}}-{{mail id}}{Extension}).", nameof(path));
+        return SealedMail.Open(cipher, sealedMail, Path.GetFileName(tenantFolder), Path.GetFileName(subjectFolder), mailId);
     }
 
     public Task Purge(string tenantId, string subjectId)

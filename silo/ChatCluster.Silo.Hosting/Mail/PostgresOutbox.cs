@@ -5,8 +5,8 @@ using Npgsql;
 namespace ChatCluster.Silo.Hosting.Mail;
 
 /// <summary>
-/// Cluster mode's outbox when no SMTP server is set: each mail is a row of <c>mail_outbox</c> (migration 0006) holding
-/// the whole MIME message sealed with the personal-data key ring (S1), filed under its tenant and pseudonymous subject.
+/// Cluster mode's outbox when no SMTP server is set: each mail is a row of <c>mail_outbox</c> (migration 0007) holding
+/// the whole MIME message sealed with the personal-data key ring (<see cref="SealedMail"/>, S1), filed under its tenant and pseudonymous subject.
 /// Every silo reaches the same rows, so an erasure, expiry or account purge run by any silo deletes the mail (R1, R3,
 /// R5), and the sweep of any silo deletes rows older than <see cref="MailOptions.KeepFor"/> (R6).
 /// </summary>
@@ -18,21 +18,20 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, PersonalDataCiph
         VALUES (@tenant, @subject, @mail, @created, @message)
         """;
 
-    /// <summary>Binds a sealed mail to its row, so a value copied to another row does not open.</summary>
-    public static string Context(string tenantId, string subjectId, Guid mailId) => $"mail_outbox/{tenantId}/{subjectId}/{mailId:N}";
+    /// <summary>Binds a sealed mail to its row, so a value copied to another row does not open (<see cref="SealedMail.Context"/>).</summary>
+    public static string Context(string tenantId, string subjectId, Guid mailId) => SealedMail.Context(tenantId, subjectId, mailId);
 
     public async Task Send(OutgoingMail mail)
     {
         var now = time.GetUtcNow();
         var mailId = Guid.NewGuid();
-        using var mime = new MemoryStream();
-        await MimeComposer.Compose(options, mail, now).WriteToAsync(mime);
+        var message = await SealedMail.Seal(cipher, options, mail, mailId, now);
         await using var command = dataSource.CreateCommand(InsertSql);
         command.Parameters.AddWithValue("tenant", mail.TenantId);
         command.Parameters.AddWithValue("subject", mail.SubjectId);
         command.Parameters.AddWithValue("mail", mailId);
         command.Parameters.AddWithValue("created", now.UtcDateTime);
-        command.Parameters.AddWithValue("message", cipher.Seal(mime.ToArray(), Context(mail.TenantId, mail.SubjectId, mailId)));
+        command.Parameters.AddWithValue("message", message);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 

@@ -1,13 +1,17 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ChatCluster.Gateway.Tests;
 using ChatCluster.Integration.Tests.ClusterMode;
+using ChatCluster.Integrations;
 
 namespace ChatCluster.Integration.Tests.Privacy;
 
 /// <summary>
 /// R3 with R4 against the real stores: at the purge date a closed account loses everything not held — an erased
 /// visitor's tombstone too — keeps exactly the held conversation (messages and mail), reports it, and once the operator
-/// lifts the hold no row, Redis key or file of the tenant is left, only the closure record without its id (R7).
+/// lifts the hold no row, Redis key or file of the tenant is left, only the closure record without its id (R7) —
+/// neither a verified user's record (I3) nor Orleans' pub/sub row of the tenant's inbox stream, both made sure to exist
+/// before the closure.
 /// </summary>
 public sealed class PurgeUnderHoldInStoresTests(ShortClosureGraceStores stores) : IClassFixture<ShortClosureGraceStores>
 {
@@ -30,6 +34,23 @@ public sealed class PurgeUnderHoldInStoresTests(ShortClosureGraceStores stores) 
         await erasedSocket.DisposeAsync();
         await stores.Json(HttpMethod.Post, "/api/privacy/erasure", owner, new { visitorId = erasedVisitor }); // leaves a tombstone keyed by the tenant
         await stores.Json(HttpMethod.Put, $"/api/privacy/holds/conversations/{heldConversation}", owner, new { reason = "Case 2026-4" });
+
+        // I3: a verified user of the site, a record keyed by the tenant and a hash of the site's user id.
+        var secret = (string)(await stores.Json(HttpMethod.Post, "/api/settings/identity/rotate", owner))["secret"]!;
+        var userId = "user-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var verified = await ChatClient.Connect(stores.Gateway.SocketUri, Encoding2.Json))
+        {
+            await verified.Send(new { type = "hello", id = "h1", role = "visitor", siteKey, identity = new { userId, signature = IdentityVerification.Sign(secret, userId) } });
+            await verified.Next("welcome");
+        }
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(stores.ConnectionString,
+            "SELECT count(*) FROM orleans_storage WHERE starts_with(grain_id_extension, @k)", ("k", $"{tenantId}/u_")));
+        // An agent's console follows the tenant's inbox stream: Orleans keeps a pub/sub row for it, keyed by the tenant.
+        await using var console = await ChatClient.Connect(stores.Gateway.SocketUri, Encoding2.Json);
+        await console.HelloAgent(owner);
+        await Wait.Until(async () => await Sql.ScalarAsync<long>(stores.ConnectionString,
+            "SELECT count(*) FROM orleans_storage WHERE starts_with(grain_id_extension, 'chat/') AND position(@t in grain_id_extension) > 0", ("t", tenantId)) > 0,
+            "Orleans' pub/sub row of the tenant's inbox stream");
 
         (await stores.Send(HttpMethod.Post, "/api/settings/close-account", owner)).EnsureSuccessStatusCode();
 

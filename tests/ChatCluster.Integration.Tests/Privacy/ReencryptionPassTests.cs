@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using ChatCluster.Conversations;
+using ChatCluster.Grains.Mail;
 using ChatCluster.Integration.Tests.Drills;
 using ChatCluster.Silo.Hosting.Database;
 using ChatCluster.Silo.Hosting.Encryption;
 using ChatCluster.Silo.Hosting.Encryption.Reencryption;
+using ChatCluster.Silo.Hosting.Mail;
 using Npgsql;
 
 namespace ChatCluster.Integration.Tests.Privacy;
@@ -65,6 +67,47 @@ public sealed class ReencryptionPassTests(PostgresFixture postgres) : IClassFixt
         Assert.Equal(afterFirst, await Dump(connectionString));
 
         await AssertReadableWithOnlyK2(connectionString);
+    }
+
+    [Fact]
+    public async Task Mail_kept_in_the_outbox_is_resealed_too_so_no_row_is_left_under_the_retired_key()
+    {
+        var connectionString = await SeededUnderK1();
+        await using (var outbox = new PostgresOutbox(NpgsqlDataSource.Create(connectionString), OnlyK1, new MailOptions(), TimeProvider.System))
+        {
+            await outbox.Send(new OutgoingMail("acme", "c_aaaaaaaaaa", "philippa@mailbox-privacy.test", "Philippa Quennell", "Your chat transcript",
+                "[10:00] Philippa Quennell: hello, my parcel is ZX-1"));
+            await outbox.Send(new OutgoingMail("acme", "c_aaaaaaaaaa", "philippa@mailbox-privacy.test", "Philippa Quennell", "Your chat transcript",
+                "[10:05] Philippa Quennell: thanks"));
+            await outbox.Send(new OutgoingMail("acme", "e_bbbbbbbbbb", "philippa@mailbox-privacy.test", null, "Your code", "Your code is 493817."));
+        }
+        Assert.Equal(["k1", "k1", "k1"], await OutboxKeyIds(connectionString));
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        var dry = await new ReencryptionPass(dataSource, Rotated, TextWriter.Null).Run(dryRun: true, batchSize: 2);
+        Assert.Equal(SealedSeeded + 3, dry.Remaining["k1"]);
+        var report = await new ReencryptionPass(dataSource, Rotated, TextWriter.Null).Run(batchSize: 2);
+
+        Assert.True(report.Complete, string.Join("\n", report.Summary()));
+        Assert.Equal(SealedSeeded + 3, report.Resealed);
+        Assert.Equal(0, report.Remaining["k1"]);
+        Assert.Equal(["k2", "k2", "k2"], await OutboxKeyIds(connectionString));
+        var transcripts = await StoreSearch.OutboxMail(connectionString, OnlyK2, "acme", "c_aaaaaaaaaa");
+        Assert.Equal(2, transcripts.Count);
+        Assert.Contains(transcripts, m => m.Contains("hello, my parcel is ZX-1") && m.Contains("philippa@mailbox-privacy.test"));
+        Assert.Contains("Your code is 493817.", Assert.Single(await StoreSearch.OutboxMail(connectionString, OnlyK2, "acme", "e_bbbbbbbbbb")));
+    }
+
+    /// <summary>The key id of every kept mail, read from its sealed header.</summary>
+    private static async Task<List<string>> OutboxKeyIds(string connectionString)
+    {
+        var ids = new List<string>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT message FROM mail_outbox ORDER BY tenant_id, subject_id, mail_id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(PersonalDataCipher.KeyIdOf(reader.GetFieldValue<byte[]>(0)));
+        return ids;
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace ChatCluster.Silo.Hosting.Encryption.Reencryption;
 
 /// <summary>
 /// Re-seals every stored value that is sealed under a key other than the active one (S1 key rotation), so the old
-/// key can leave the ring. It walks <c>orleans_storage</c> and <c>conversation_messages</c> a bounded batch at a time,
+/// key can leave the ring. It walks <c>orleans_storage</c>, <c>conversation_messages</c> and <c>mail_outbox</c> a bounded batch at a time,
 /// reads the key id from each value's header, and for an old key opens the value and seals it again under the active
 /// key with the same associated data: the bytes change, the meaning does not, so live silos (with both keys in their
 /// ring) keep running meanwhile. Every write-back is guarded by the value it read, so a concurrent grain write always
@@ -18,7 +18,8 @@ public sealed class ReencryptionPass(NpgsqlDataSource dataSource, PersonalDataCi
     public const int MaxBatchSize = 10_000;
 
     /// <summary>Every table whose values are sealed, in the order they are walked, each with a fresh cursor.</summary>
-    public static IReadOnlyList<ISealedTable> SealedTables(NpgsqlDataSource source) => [new GrainStatePayloads(source), new ConversationMessageColumns(source)];
+    public static IReadOnlyList<ISealedTable> SealedTables(NpgsqlDataSource source) =>
+        [new GrainStatePayloads(source), new ConversationMessageColumns(source), new MailOutboxMessages(source)];
 
     /// <summary>
     /// Runs the pass. With <paramref name="dryRun"/> nothing is written: it only counts values per key id and how many
