@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatCluster.Gateway.Hosting;
+using ChatCluster.Silo.Hosting.Encryption;
+using ChatCluster.Silo.Hosting.Mail;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -210,9 +213,11 @@ public sealed partial class TranscriptLimitTests(TranscriptLimitFixture gateway)
         var folder = Path.Combine(gateway.Outbox, tenant);
         if (!Directory.Exists(folder)) return [];
         var mails = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.eml", SearchOption.AllDirectories))
+        // Kept mail is sealed with the personal-data key ring (issue 14): open each file with it.
+        var cipher = gateway.Services.GetRequiredService<PersonalDataCipher>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + OutboxMailSender.Extension, SearchOption.AllDirectories))
         {
-            var text = await File.ReadAllTextAsync(file);
+            var text = OutboxMailSender.Open(cipher, file, await File.ReadAllBytesAsync(file));
             var to = text.Split('\n').FirstOrDefault(l => l.StartsWith("To:", StringComparison.Ordinal)) ?? "";
             if (to.Contains(address, StringComparison.OrdinalIgnoreCase)) mails.Add(text);
         }
