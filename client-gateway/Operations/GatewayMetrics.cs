@@ -13,6 +13,7 @@ public sealed class GatewayMetrics
     public const string MeterName = "ChatCluster.Gateway";
 
     private readonly Counter<long> accepted;
+    private readonly Counter<long> refusedBehind;
     private readonly Histogram<double> latency;
     private readonly TimeProvider time;
 
@@ -24,6 +25,8 @@ public sealed class GatewayMetrics
             "WebSocket connections open on this gateway.");
         accepted = meter.CreateCounter<long>("chatcluster.gateway.messages.accepted", "{message}",
             "Messages the conversation accepted durably and this gateway acknowledged (resends not counted).");
+        refusedBehind = meter.CreateCounter<long>("chatcluster.gateway.messages.refused_behind", "{message}",
+            "Sends refused with rate_limited because they waited longer than MaxDeliveryLag behind their conversation's earlier frames.");
         latency = meter.CreateHistogram<double>("chatcluster.gateway.delivery.latency", "ms",
             "From the conversation accepting a message to its frame written on a receiving socket (live delivery, not resumes).",
             tags: null,
@@ -31,6 +34,8 @@ public sealed class GatewayMetrics
     }
 
     public void MessageAccepted() => accepted.Add(1);
+
+    public void SendRefusedBehind() => refusedBehind.Add(1);
 
     /// <summary>A live message frame went out; <paramref name="sentAtMillis"/> is its accept time (Unix ms, the silo's clock).</summary>
     public void MessageDelivered(long sentAtMillis) =>

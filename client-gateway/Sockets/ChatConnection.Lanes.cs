@@ -8,7 +8,9 @@ public sealed partial class ChatConnection
     /// <summary>Frames a socket may have in flight before its reader waits (above the burst of the rate limit).</summary>
     private const int MaxFramesInFlight = 64;
 
-    private readonly FrameLanes lanes = new(MaxFramesInFlight);
+    private FrameLanes? lanesOrNull;
+
+    private FrameLanes lanes => lanesOrNull ??= new(MaxFramesInFlight, services.Time, services.Options.MaxDeliveryLag);
 
     /// <summary>
     /// Hello and ping are handled at once, in order (nothing after a hello may run before its session exists);
@@ -17,7 +19,21 @@ public sealed partial class ChatConnection
     /// </summary>
     private Task Handle(ClientFrame frame) => frame is HelloFrame or PingFrame
         ? Dispatch(frame)
-        : lanes.Enqueue(FrameLanes.LaneOf(frame), () => DispatchInLane(frame), lifetime.Token);
+        : lanes.Enqueue(FrameLanes.LaneOf(frame), () => DispatchInLane(frame), lifetime.Token, frame is SendFrame ? waited => Behind(frame, waited) : null);
+
+    /// <summary>A send that waited too long behind its conversation's earlier frames: refused, retryable, not run.</summary>
+    private Task Behind(ClientFrame frame, TimeSpan waited)
+    {
+        services.Metrics.SendRefusedBehind();
+        Send(new ErrorFrame
+        {
+            Id = frame.Id,
+            Code = ErrorCodes.RateLimited,
+            Message = $"The conversation is behind (this send waited {waited.TotalMilliseconds:0} ms for its turn); it was not sent. Retry it with the same clientMessageId.",
+            RetryAfterMs = 1000,
+        });
+        return Task.CompletedTask;
+    }
 
     private async Task DispatchInLane(ClientFrame frame)
     {

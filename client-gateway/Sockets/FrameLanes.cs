@@ -8,10 +8,15 @@ namespace ChatCluster.Gateway.Sockets;
 /// sends to other conversations or pings on the same socket. Frames of one conversation still run one after
 /// another, in the order they arrived, so its sends keep their order; frames that name no conversation share
 /// one lane. At most <c>maxInFlight</c> frames are pending per socket; beyond that the reader waits, so a socket
-/// cannot pile up work on the gateway.
+/// cannot pile up work on the gateway. A frame queued with an <c>expired</c> answer (a send) that waited longer
+/// than <c>maxWait</c> for its turn gets that answer instead of running: behind a slow conversation (an overloaded
+/// database) a send waits a bounded time and is then refused with a retryable error, never acknowledged seconds
+/// late (issue 12 item 4).
 /// </summary>
-public sealed class FrameLanes(int maxInFlight)
+public sealed class FrameLanes(int maxInFlight, TimeProvider? time = null, TimeSpan? maxWait = null)
 {
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+
     private readonly object gate = new();
     private readonly Dictionary<string, Task> tails = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim slots = new(maxInFlight, maxInFlight);
@@ -32,13 +37,17 @@ public sealed class FrameLanes(int maxInFlight)
     } ?? "";
 
     /// <summary>Queues <paramref name="work"/> behind the earlier work of its lane; returns once it is queued, not done.</summary>
-    public async Task Enqueue(string lane, Func<Task> work, CancellationToken cancellation)
+    public async Task Enqueue(string lane, Func<Task> work, CancellationToken cancellation, Func<TimeSpan, Task>? expired = null)
     {
         await slots.WaitAsync(cancellation);
+        var queuedAt = clock.GetTimestamp();
         Task run;
         lock (gate)
         {
-            run = After(tails.GetValueOrDefault(lane), work);
+            var previous = tails.GetValueOrDefault(lane);
+            run = expired is null || maxWait is not { } limit || previous is null || previous.IsCompleted
+                ? After(previous, work)
+                : After(previous, () => clock.GetElapsedTime(queuedAt) is var waited && waited > limit ? expired(waited) : work());
             tails[lane] = run;
         }
         _ = run.ContinueWith(done =>

@@ -1,4 +1,5 @@
 using ChatCluster.Gateway.Sockets;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChatCluster.Gateway.Tests;
 
@@ -25,6 +26,36 @@ public sealed class FrameLanesTests
         stuck.SetResult();
         await lanes.Idle().WaitAsync(Within);
         Assert.Equal(["c2", "c1 first", "c1 second"], order);
+    }
+
+    [Fact]
+    public async Task A_send_that_waited_longer_than_the_bound_behind_a_slow_frame_gets_its_refusal_and_does_not_run()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var lanes = new FrameLanes(maxInFlight: 8, time, maxWait: TimeSpan.FromSeconds(2));
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outcome = new List<string>();
+
+        await lanes.Enqueue("c1", () => slow.Task, CancellationToken.None);
+        await lanes.Enqueue("c1", () => { lock (outcome) outcome.Add("late send ran"); return Task.CompletedTask; }, CancellationToken.None,
+            waited => { lock (outcome) outcome.Add($"late send refused after {waited.TotalSeconds:0} s"); return Task.CompletedTask; });
+        await lanes.Enqueue("c1", () => { lock (outcome) outcome.Add("typing ran"); return Task.CompletedTask; }, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(3));
+        slow.SetResult();
+        await lanes.Idle().WaitAsync(Within);
+
+        // A frame without a refusal (typing, read, close) still runs, late; a send is refused, not acknowledged late.
+        Assert.Equal(["late send refused after 3 s", "typing ran"], outcome);
+
+        // Within the bound, and on an idle lane, a send runs.
+        var quick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await lanes.Enqueue("c1", () => quick.Task, CancellationToken.None);
+        await lanes.Enqueue("c1", () => { lock (outcome) outcome.Add("prompt send ran"); return Task.CompletedTask; }, CancellationToken.None,
+            _ => { lock (outcome) outcome.Add("prompt send refused"); return Task.CompletedTask; });
+        time.Advance(TimeSpan.FromSeconds(1));
+        quick.SetResult();
+        await lanes.Idle().WaitAsync(Within);
+        Assert.Equal("prompt send ran", outcome[^1]);
     }
 
     [Fact]
