@@ -24,7 +24,7 @@ namespace ChatCluster.Silo.Hosting;
 /// </summary>
 public static class PostgresBackbone
 {
-    private const string MessageLogPool = "chatcluster-message-log";
+    internal const string MessageLogPool = "chatcluster-message-log";
 
     /// <summary>Reads <c>ChatCluster:Postgres</c>; fails at once, naming the key, when the connection string is missing or a limit is out of range.</summary>
     public static PostgresOptions ReadPostgresOptions(this IConfiguration configuration)

@@ -44,10 +44,10 @@ public static class MailSetup
         }
         else if (outboxDatabase is not null)
         {
-            // Mail is rare and each send is one INSERT: a small pool of its own, well inside the connection budget.
-            var outboxPool = new NpgsqlConnectionStringBuilder(outboxDatabase) { MaxPoolSize = 4 }.ConnectionString;
-            silo.Services.AddSingleton(sp => new PostgresOutbox(NpgsqlDataSource.Create(outboxPool), sp.GetRequiredService<PersonalDataCipher>(),
-                options, sp.GetRequiredService<TimeProvider>()));
+            // Mail is rare and each send is one INSERT: it shares the message log's pool (as the audit log and the webhook
+            // queue do), so it is inside the silo's connection budget (issue 12) instead of a pool of its own beside it.
+            silo.Services.AddSingleton(sp => new PostgresOutbox(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresBackbone.MessageLogPool),
+                sp.GetRequiredService<PersonalDataCipher>(), options, sp.GetRequiredService<TimeProvider>()));
             silo.Services.AddSingleton<IOutboxSweep>(sp => sp.GetRequiredService<PostgresOutbox>());
             silo.Services.AddSingleton<IMailSender>(sp => new MeteredMailSender(sp.GetRequiredService<PostgresOutbox>(), sp.GetRequiredService<MailMetrics>()));
             silo.Services.AddHostedService<OutboxSweeper>();

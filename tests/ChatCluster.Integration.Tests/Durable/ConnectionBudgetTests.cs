@@ -78,20 +78,28 @@ public sealed class ConnectionBudgetTests : IAsyncLifetime
             }
         });
 
-        // 24 visitors at once, each starting a conversation (grain state, reminders) and sending 8 messages (the log).
+        // 24 visitors at once, each starting a conversation (grain state, reminders) and sending 8 messages (the log);
+        // every other one gave an email and closes, so its transcript goes to the outbox (mail_outbox) as well.
         await Task.WhenAll(Enumerable.Range(1, 24).Select(async v =>
         {
-            var (visitor, conversationId) = await cluster.Visitor();
+            var (visitor, conversationId) = await cluster.Visitor(v % 2 == 0 ? $"visitor{v}@example.com" : null);
             await using (visitor)
             {
                 for (var m = 1; m <= 8; m++)
                     await DurableCluster.SendUntilAcknowledged(visitor, conversationId, $"m-{m}", $"message {m} of visitor {v}", TimeSpan.FromSeconds(60));
+                if (v % 2 == 0)
+                {
+                    await visitor.Send(new { type = "close", id = "bye", conversationId });
+                    await visitor.Next("conversation");
+                }
             }
         }));
         await sampling.CancelAsync();
         await sampler;
 
         Assert.Equal(24 * 8, await Sql.ScalarAsync<long>(postgres.ConnectionString, "SELECT count(*) FROM conversation_messages"));
+        for (var i = 0; i < 100 && await Sql.ScalarAsync<long>(postgres.ConnectionString, "SELECT count(*) FROM mail_outbox") < 12; i++) await Task.Delay(100);
+        Assert.Equal(12, await Sql.ScalarAsync<long>(postgres.ConnectionString, "SELECT count(*) FROM mail_outbox"));
         Assert.True(observed.Count > 10, $"only {observed.Count} samples of pg_stat_activity");
         Assert.True(observed.Max() >= 2, "the sampler saw the silo's sessions at all");
         Assert.True(observed.Max() <= cap, $"the silo held {observed.Max()} connections, more than its cap of {cap}");

@@ -72,11 +72,11 @@ public sealed class DurableCluster : IAsyncDisposable
     }
 
     /// <summary>A visitor with a started conversation.</summary>
-    public async Task<(ChatClient Visitor, string ConversationId)> Visitor()
+    public async Task<(ChatClient Visitor, string ConversationId)> Visitor(string? email = null)
     {
         var visitor = await ChatClient.Connect(Gateway.SocketUri, Encoding2.MessagePack);
         await visitor.HelloVisitor(SiteKey);
-        return (visitor, await visitor.StartConversation());
+        return (visitor, await visitor.StartConversation(email is null ? null : "Visitor", email));
     }
 
     public async ValueTask DisposeAsync()
@@ -89,10 +89,14 @@ public sealed class DurableCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The sessions of this cluster's silo right now, all its pools together.</summary>
+    /// <summary>
+    /// The sessions of this cluster's silo right now, all its pools together: the budget's pools (<c>{name}/…</c>) and
+    /// any pool that kept the configured name as it is (one made beside the budget).
+    /// </summary>
     public static Task<long> Sessions(string connectionString, string applicationName) =>
         Sql.ScalarAsync<long>(WithApplicationName(connectionString, "counter"),
-            "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, @prefix)", ("prefix", applicationName + "/"));
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = @name OR starts_with(application_name, @prefix)",
+            ("name", applicationName), ("prefix", applicationName + "/"));
 
     public static string WithApplicationName(string connectionString, string name) =>
         new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = name }.ConnectionString;
