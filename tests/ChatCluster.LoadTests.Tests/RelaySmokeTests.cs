@@ -61,10 +61,12 @@ public sealed class RelaySmokeTests : IDisposable
     {
         await using var server = await BaselineServer.StartAsync(kind);
 
-        var outcome = await RunRelayAsync(server, kind, "--pairs", "2", "--rate", "200", "--in-flight", "20", "--duration", "2s", "--no-report");
+        // A warm-up second first: a fresh server's first requests (JIT, first connections) can stall for a second on a
+        // busy machine, which would fill every slot and turn the rest of that second into no_free_copy.
+        var outcome = await RunRelayAsync(server, kind, "--pairs", "2", "--rate", "200", "--in-flight", "20", "--warm-up", "1s", "--duration", "2s", "--no-report");
 
         AssertSane(outcome.Report);
-        Assert.InRange(outcome.Report.Iterations.Ok, 100, 400);
+        Assert.InRange(outcome.Report.Iterations.Ok, 100, 440);
     }
 
     [Fact]
