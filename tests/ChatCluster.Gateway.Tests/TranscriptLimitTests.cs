@@ -164,6 +164,48 @@ public sealed partial class TranscriptLimitTests(TranscriptLimitFixture gateway)
             (await gateway.PlainAgent(tenant, owner)).Token, new { confirmEmail = false })).StatusCode);
     }
 
+    [Fact]
+    public async Task Bad_confirmations_and_settings_calls_get_typed_errors_and_leave_the_socket_open()
+    {
+        var (_, siteKey, owner) = await gateway.FreshTenant("confirm-bad");
+        await (await gateway.Call(HttpMethod.Put, "/api/settings/transcripts", owner, new { confirmEmail = true })).Json();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Call(HttpMethod.Put, "/api/settings/transcripts", null, new { confirmEmail = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await gateway.Call(HttpMethod.Get, "/api/settings/transcripts", null)).StatusCode);
+        using (var malformed = new HttpRequestMessage(HttpMethod.Put, new Uri(gateway.BaseUri, "/api/settings/transcripts")))
+        {
+            malformed.Headers.Authorization = new("Bearer", owner);
+            malformed.Content = new StringContent("{\"confirmEmail\": tru", System.Text.Encoding.UTF8, "application/json");
+            Assert.Equal(HttpStatusCode.BadRequest, (await gateway.Http.SendAsync(malformed)).StatusCode);
+        }
+
+        await using var visitor = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await visitor.HelloVisitor(siteKey);
+        var (conversationId, _) = await Start(visitor, $"jo-{Ids.Random(5)}@example.com");
+        await using var stranger = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await stranger.HelloVisitor(siteKey);
+
+        async Task<string> Refusal(ChatClient client, object frame)
+        {
+            await client.Send(frame);
+            return (string)(await client.Next("error"))["code"]!;
+        }
+        Assert.Equal("missing_field", await Refusal(visitor, new { type = "confirm_transcript", id = "a", conversationId }));
+        Assert.Equal("missing_field", await Refusal(visitor, new { type = "confirm_transcript", id = "b", code = "123456" }));
+        Assert.Equal("invalid_request", await Refusal(visitor, new { type = "confirm_transcript", id = "c", conversationId, code = new string('1', 5000) }));
+        Assert.Equal("not_found", await Refusal(stranger, new { type = "confirm_transcript", id = "d", conversationId, code = "123456" }));
+        Assert.Equal("not_found", await Refusal(visitor, new { type = "confirm_transcript", id = "e", conversationId = "c_" + Ids.Random(24), code = "123456" }));
+        var agent = await ChatClient.Connect(gateway.SocketUri, Encoding2.Json);
+        await using (agent)
+        {
+            await agent.HelloAgent(owner);
+            Assert.Equal("forbidden", await Refusal(agent, new { type = "confirm_transcript", id = "f", conversationId, code = "123456" }));
+        }
+
+        // The socket is still open and the conversation still works.
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, visitor.State);
+        await visitor.SendMessage(conversationId, "after", "still here");
+    }
+
     [Theory]
     [InlineData("ChatCluster:Mail:TranscriptLimits:PerAddressPerDay", "0")]
     [InlineData("ChatCluster:Mail:TranscriptLimits:PerVisitorPerDay", "-3")]
